@@ -1,0 +1,223 @@
+//! Creating, replacing and deleting drafts.
+
+use super::input::{InvoiceInput, ValidDraft, validate};
+use super::view::{InvoiceView, RateTotalView, load_view};
+use crate::audit::{self, AuditEntry};
+use crate::clock::{db_now, today_in};
+use crate::company;
+use crate::context::Ctx;
+use crate::customers;
+use crate::error::AppError;
+use crate::App;
+use invoicepilot_domain::{InvoiceStatus, Permission};
+use invoicepilot_store::WriteTx;
+use invoicepilot_store::entity::{invoice, invoice_line};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+
+async fn prepare(app: &App, ctx: &Ctx, input: InvoiceInput) -> Result<(ValidDraft, String, chrono::NaiveDate), AppError> {
+    let settings = company::load(app, ctx.company_id).await?;
+    let today = today_in(app.clock.as_ref(), &settings.model.time_zone);
+    let draft = validate(input, &settings, today)?;
+    let customer = customers::find(app.db.conn(), ctx.company_id, draft.customer_id)
+        .await
+        .map_err(|_| AppError::field("customer_id", "not_found", "no such customer in this company"))?;
+    let terms = customers::terms_of(&customer).unwrap_or(settings.terms);
+    let due = draft.due_date(&terms);
+    Ok((draft, customer.name, due))
+}
+
+/// Writes the draft's lines in one multi-row statement.
+async fn insert_lines(tx: &WriteTx, company_id: i64, invoice_id: i64, draft: &ValidDraft) -> Result<(), AppError> {
+    if draft.lines.is_empty() {
+        return Ok(());
+    }
+    let rows = draft.lines.iter().zip(&draft.totals.line_amounts).enumerate().map(|(i, (l, amount))| {
+        invoice_line::ActiveModel {
+            company_id: Set(company_id),
+            invoice_id: Set(invoice_id),
+            position: Set(i as i32),
+            description: Set(l.description.clone()),
+            quantity_scaled: Set(l.quantity.scaled()),
+            unit: Set(l.unit.clone()),
+            unit_price: Set(l.unit_price.get()),
+            tax_rate: Set(l.rate.code().into()),
+            amount: Set(amount.get()),
+            ..Default::default()
+        }
+    });
+    invoice_line::Entity::insert_many(rows).exec_without_returning(&**tx).await?;
+    Ok(())
+}
+
+fn breakdown_json(draft: &ValidDraft) -> Result<String, AppError> {
+    let v: Vec<RateTotalView> = draft.totals.breakdown.iter().map(Into::into).collect();
+    Ok(serde_json::to_string(&v)?)
+}
+
+/// `POST /invoices`: a new draft.
+pub async fn create_draft(app: &App, ctx: &Ctx, input: InvoiceInput) -> Result<InvoiceView, AppError> {
+    ctx.require(Permission::ManageInvoices)?;
+    let (draft, customer_name, due) = prepare(app, ctx, input).await?;
+    let now = db_now(app.clock.as_ref());
+    let t = &draft.totals;
+    let tx = app.db.begin_write().await?;
+    let m = invoice::ActiveModel {
+        company_id: Set(ctx.company_id),
+        customer_id: Set(draft.customer_id),
+        status: Set(InvoiceStatus::Draft.code().into()),
+        number: Set(None),
+        number_series: Set(None),
+        number_period: Set(None),
+        number_seq: Set(None),
+        issue_date: Set(draft.issue_date),
+        due_date: Set(Some(due)),
+        currency: Set("JPY".into()),
+        prices_include_tax: Set(draft.prices_include_tax),
+        withholding: Set(draft.withholding),
+        notes: Set(draft.notes.clone()),
+        subtotal: Set(t.subtotal.get()),
+        tax_total: Set(t.tax_total.get()),
+        total: Set(t.total.get()),
+        withholding_tax: Set(t.withholding_tax.get()),
+        amount_due: Set(t.amount_due.get()),
+        amount_paid: Set(0),
+        balance: Set(t.amount_due.get()),
+        tax_breakdown: Set(breakdown_json(&draft)?),
+        customer_name: Set(customer_name),
+        issuer_snapshot: Set(None),
+        customer_snapshot: Set(None),
+        void_reason: Set(None),
+        voided_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        issued_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&*tx)
+    .await?;
+    insert_lines(&tx, ctx.company_id, m.id, &draft).await?;
+    let view = load_view(app, &*tx, ctx.company_id, m.id).await?;
+    audit::append(
+        app,
+        &tx,
+        ctx,
+        AuditEntry {
+            action: "invoice.created",
+            target_type: "invoice",
+            target_id: Some(m.id),
+            changes: json!({"after": serde_json::to_value(&view)?}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Loads an invoice row of the company inside a write transaction, locking it.
+pub(super) async fn lock_invoice(tx: &WriteTx, ctx: &Ctx, id: i64) -> Result<invoice::Model, AppError> {
+    let mut q = invoice::Entity::find_by_id(id).filter(invoice::Column::CompanyId.eq(ctx.company_id));
+    if tx.backend() != invoicepilot_store::Backend::Sqlite {
+        q = sea_orm::QuerySelect::lock_exclusive(q);
+    }
+    q.one(&**tx).await?.ok_or(AppError::NotFound("invoice"))
+}
+
+/// `PUT /invoices/{id}`: replaces a draft (If-Match required; issued invoices: 409).
+pub async fn update_draft(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>, input: InvoiceInput) -> Result<InvoiceView, AppError> {
+    ctx.require(Permission::ManageInvoices)?;
+    let existing = load_view(app, app.db.conn(), ctx.company_id, id).await?;
+    if existing.status != InvoiceStatus::Draft.code() {
+        return Err(AppError::Conflict(format!("invoice {id} is {} and cannot be changed", existing.status)));
+    }
+    let expected = if_match.ok_or(AppError::PreconditionRequired)?;
+    let (draft, customer_name, due) = prepare(app, ctx, input).await?;
+    let t = &draft.totals;
+    let tx = app.db.begin_write().await?;
+    let am = invoice::ActiveModel {
+        customer_id: Set(draft.customer_id),
+        issue_date: Set(draft.issue_date),
+        due_date: Set(Some(due)),
+        prices_include_tax: Set(draft.prices_include_tax),
+        withholding: Set(draft.withholding),
+        notes: Set(draft.notes.clone()),
+        subtotal: Set(t.subtotal.get()),
+        tax_total: Set(t.tax_total.get()),
+        total: Set(t.total.get()),
+        withholding_tax: Set(t.withholding_tax.get()),
+        amount_due: Set(t.amount_due.get()),
+        balance: Set(t.amount_due.get()),
+        tax_breakdown: Set(breakdown_json(&draft)?),
+        customer_name: Set(customer_name),
+        version: Set(expected + 1),
+        updated_at: Set(db_now(app.clock.as_ref())),
+        ..Default::default()
+    };
+    let res = invoice::Entity::update_many()
+        .set(am)
+        .filter(invoice::Column::Id.eq(id))
+        .filter(invoice::Column::CompanyId.eq(ctx.company_id))
+        .filter(invoice::Column::Status.eq(InvoiceStatus::Draft.code()))
+        .filter(invoice::Column::Version.eq(expected))
+        .exec(&*tx)
+        .await?;
+    if res.rows_affected == 0 {
+        let current = lock_invoice(&tx, ctx, id).await?;
+        if current.status != InvoiceStatus::Draft.code() {
+            return Err(AppError::Conflict(format!("invoice {id} is {} and cannot be changed", current.status)));
+        }
+        return Err(AppError::VersionMismatch { current: current.version });
+    }
+    invoice_line::Entity::delete_many().filter(invoice_line::Column::InvoiceId.eq(id)).exec(&*tx).await?;
+    insert_lines(&tx, ctx.company_id, id, &draft).await?;
+    let after = load_view(app, &*tx, ctx.company_id, id).await?;
+    audit::append(
+        app,
+        &tx,
+        ctx,
+        AuditEntry {
+            action: "invoice.updated",
+            target_type: "invoice",
+            target_id: Some(id),
+            changes: customers::diff(&serde_json::to_value(&existing)?, &serde_json::to_value(&after)?),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// `DELETE /invoices/{id}`: drafts only (If-Match required).
+pub async fn delete_draft(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Result<(), AppError> {
+    ctx.require(Permission::ManageInvoices)?;
+    let existing = load_view(app, app.db.conn(), ctx.company_id, id).await?;
+    if existing.status != InvoiceStatus::Draft.code() {
+        return Err(AppError::Conflict(format!("invoice {id} is {}; issued invoices are never deleted (void it)", existing.status)));
+    }
+    let expected = if_match.ok_or(AppError::PreconditionRequired)?;
+    let tx = app.db.begin_write().await?;
+    let current = lock_invoice(&tx, ctx, id).await?;
+    if current.status != InvoiceStatus::Draft.code() {
+        return Err(AppError::Conflict(format!("invoice {id} is {} and cannot be deleted", current.status)));
+    }
+    if current.version != expected {
+        return Err(AppError::VersionMismatch { current: current.version });
+    }
+    invoice_line::Entity::delete_many().filter(invoice_line::Column::InvoiceId.eq(id)).exec(&*tx).await?;
+    invoice::Entity::delete_by_id(id).exec(&*tx).await?;
+    audit::append(
+        app,
+        &tx,
+        ctx,
+        AuditEntry {
+            action: "invoice.deleted",
+            target_type: "invoice",
+            target_id: Some(id),
+            changes: json!({"before": serde_json::to_value(&existing)?}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,193 @@
+//! Issuing (number, frozen details) and voiding.
+
+use super::draft::lock_invoice;
+use super::input::{ValidLine, price};
+use super::view::{InvoiceView, RateTotalView, load_view};
+use crate::audit::{self, AuditEntry};
+use crate::clock::db_now;
+use crate::company;
+use crate::context::Ctx;
+use crate::customers;
+use crate::error::AppError;
+use crate::input::Checker;
+use crate::numbering::{INVOICE_SERIES, take_next};
+use crate::App;
+use invoicepilot_domain::{InvoiceStatus, Permission, Quantity, TaxRate, Yen, limits};
+use invoicepilot_store::entity::{invoice, invoice_line};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+fn check_version(current: &invoice::Model, if_match: Option<i64>) -> Result<(), AppError> {
+    match if_match {
+        Some(v) if v != current.version => Err(AppError::VersionMismatch { current: current.version }),
+        _ => Ok(()),
+    }
+}
+
+/// `POST /invoices/{id}/issue`: assigns the next number of the company's series and period,
+/// freezes issuer, customer, lines and totals. 409 when not a draft or without lines.
+pub async fn issue(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Result<InvoiceView, AppError> {
+    ctx.require(Permission::ManageInvoices)?;
+    let settings = company::load(app, ctx.company_id).await?;
+    let tx = app.db.begin_write().await?;
+    let current = lock_invoice(&tx, ctx, id).await?;
+    if current.status != InvoiceStatus::Draft.code() {
+        return Err(AppError::Conflict(format!("invoice {id} is already {}", current.status)));
+    }
+    check_version(&current, if_match)?;
+    let line_rows = invoice_line::Entity::find()
+        .filter(invoice_line::Column::InvoiceId.eq(id))
+        .order_by_asc(invoice_line::Column::Position)
+        .all(&*tx)
+        .await?;
+    if line_rows.is_empty() {
+        return Err(AppError::Conflict("an invoice without lines cannot be issued".into()));
+    }
+    let customer = customers::find(&*tx, ctx.company_id, current.customer_id).await?;
+    // Re-price with today's company rounding so the frozen figures match the rules in force.
+    let lines: Vec<ValidLine> = line_rows
+        .iter()
+        .map(|l| ValidLine {
+            description: l.description.clone(),
+            quantity: Quantity::from_scaled(l.quantity_scaled).unwrap_or(Quantity::from_scaled(0).expect("zero")),
+            unit: l.unit.clone(),
+            unit_price: Yen(l.unit_price),
+            rate: l.tax_rate.parse().unwrap_or(TaxRate::Standard10),
+        })
+        .collect();
+    let totals = price(&lines, current.prices_include_tax, &settings, current.withholding)?;
+    for (row, amount) in line_rows.iter().zip(&totals.line_amounts) {
+        if row.amount != amount.get() {
+            invoice_line::Entity::update_many()
+                .col_expr(invoice_line::Column::Amount, sea_orm::sea_query::Expr::value(amount.get()))
+                .filter(invoice_line::Column::Id.eq(row.id))
+                .exec(&*tx)
+                .await?;
+        }
+    }
+    let issuer = {
+        let v = settings.view();
+        json!({
+            "name": v.name, "postal_code": v.postal_code, "address": v.address, "phone": v.phone,
+            "registration_number": v.registration_number, "bank_accounts": v.bank_accounts,
+            "time_zone": v.time_zone, "tax_rounding": v.tax_rounding,
+        })
+    };
+    let customer_snapshot = json!({
+        "name": customer.name, "name_kana": customer.name_kana, "honorific": customer.honorific,
+        "email": customer.email, "postal_code": customer.postal_code, "address": customer.address,
+        "registration_number": customer.registration_number,
+    });
+    let breakdown: Vec<RateTotalView> = totals.breakdown.iter().map(Into::into).collect();
+    let fy_start = settings.model.fiscal_year_start_month as u32;
+    let period = settings.number_format.period_key(current.issue_date, fy_start);
+    let now = db_now(app.clock.as_ref());
+    // The counter row lock serialises issuers of this series until commit: take it last.
+    let seq = take_next(app, &tx, ctx.company_id, INVOICE_SERIES, &period).await?;
+    let number = settings.number_format.render(current.issue_date, fy_start, seq);
+    let am = invoice::ActiveModel {
+        status: Set(InvoiceStatus::Issued.code().into()),
+        number: Set(Some(number)),
+        number_series: Set(Some(INVOICE_SERIES.into())),
+        number_period: Set(Some(period)),
+        number_seq: Set(Some(seq)),
+        subtotal: Set(totals.subtotal.get()),
+        tax_total: Set(totals.tax_total.get()),
+        total: Set(totals.total.get()),
+        withholding_tax: Set(totals.withholding_tax.get()),
+        amount_due: Set(totals.amount_due.get()),
+        balance: Set(totals.amount_due.get()),
+        tax_breakdown: Set(serde_json::to_string(&breakdown)?),
+        customer_name: Set(customer.name.clone()),
+        issuer_snapshot: Set(Some(issuer.to_string())),
+        customer_snapshot: Set(Some(customer_snapshot.to_string())),
+        version: Set(current.version + 1),
+        updated_at: Set(now),
+        issued_at: Set(Some(now)),
+        ..Default::default()
+    };
+    invoice::Entity::update_many()
+        .set(am)
+        .filter(invoice::Column::Id.eq(id))
+        .filter(invoice::Column::Version.eq(current.version))
+        .exec(&*tx)
+        .await?;
+    let view = load_view(app, &*tx, ctx.company_id, id).await?;
+    audit::append(
+        app,
+        &tx,
+        ctx,
+        AuditEntry {
+            action: "invoice.issued",
+            target_type: "invoice",
+            target_id: Some(id),
+            changes: json!({
+                "before": {"status": "draft", "number": null},
+                "after": {"status": view.status, "number": view.number, "total": view.total,
+                          "tax_breakdown": view.tax_breakdown, "amount_due": view.amount_due},
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Body of `POST /invoices/{id}/void`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoidInput {
+    /// Why the invoice is cancelled (required).
+    pub reason: Option<String>,
+}
+
+/// `POST /invoices/{id}/void`: cancels an issued invoice, keeping its number. 409 for drafts
+/// (delete them), for void ones, and while payments are allocated (reverse them first).
+pub async fn void(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>, input: VoidInput) -> Result<InvoiceView, AppError> {
+    ctx.require(Permission::ManageInvoices)?;
+    let mut c = Checker::default();
+    let reason = c.required_text("reason", input.reason, limits::NOTES);
+    let reason = c.finish(|| reason.unwrap_or_default())?;
+    let tx = app.db.begin_write().await?;
+    let current = lock_invoice(&tx, ctx, id).await?;
+    let status: InvoiceStatus = current.status.parse().map_err(AppError::Internal)?;
+    match status {
+        InvoiceStatus::Draft => return Err(AppError::Conflict("a draft has no number to void; delete it instead".into())),
+        InvoiceStatus::Void => return Err(AppError::Conflict(format!("invoice {id} is already void"))),
+        InvoiceStatus::Paid => return Err(AppError::Conflict(format!("invoice {id} is paid and cannot be voided"))),
+        InvoiceStatus::PartiallyPaid => {
+            return Err(AppError::Conflict(format!("invoice {id} has payments; reverse them before voiding")));
+        }
+        InvoiceStatus::Issued => {}
+    }
+    check_version(&current, if_match)?;
+    let now = db_now(app.clock.as_ref());
+    let am = invoice::ActiveModel {
+        status: Set(InvoiceStatus::Void.code().into()),
+        void_reason: Set(Some(reason.clone())),
+        voided_at: Set(Some(now)),
+        balance: Set(0),
+        version: Set(current.version + 1),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    invoice::Entity::update_many().set(am).filter(invoice::Column::Id.eq(id)).exec(&*tx).await?;
+    let view = load_view(app, &*tx, ctx.company_id, id).await?;
+    audit::append(
+        app,
+        &tx,
+        ctx,
+        AuditEntry {
+            action: "invoice.voided",
+            target_type: "invoice",
+            target_id: Some(id),
+            changes: json!({"before": {"status": current.status, "balance": current.balance},
+                            "after": {"status": "void", "balance": 0}, "reason": reason}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(view)
+}

@@ -1,0 +1,13 @@
+//! Invoices: drafts, issuing with a gapless number, voiding, and queries.
+
+mod draft;
+mod input;
+mod issue;
+mod query;
+mod view;
+
+pub use draft::{create_draft, delete_draft, update_draft};
+pub use input::{InvoiceInput, LineInputDto, QuantityValue};
+pub use issue::{issue, void, VoidInput};
+pub use query::{InvoiceFilter, get, list};
+pub use view::{InvoiceView, LineView, RateTotalView, load_view};

@@ -1,0 +1,195 @@
+//! Connecting, and the write-transaction discipline of each backend.
+
+use crate::url::DatabaseUrl;
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// Which database engine is behind a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite.
+    Sqlite,
+    /// PostgreSQL 15+.
+    Postgres,
+    /// MySQL 8 / MariaDB 10.6+.
+    MySql,
+}
+
+/// Failure to reach or set up the database, with the masked URL in the message.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The URL itself is wrong.
+    #[error("DATABASE_URL {url} is invalid: {reason}")]
+    BadUrl {
+        /// Masked URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The server or file could not be opened.
+    #[error("cannot connect to database {url}: {source}")]
+    Connect {
+        /// Masked URL.
+        url: String,
+        /// Driver error.
+        #[source]
+        source: DbErr,
+    },
+    /// Any other database error.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// The application's database handle.
+#[derive(Clone, Debug)]
+pub struct Db {
+    conn: DatabaseConnection,
+    backend: Backend,
+    masked_url: String,
+    /// SQLite has one writer: serialising writers in-process queues them fairly instead of
+    /// letting them spin in SQLite's busy handler.
+    write_lock: Option<Arc<Mutex<()>>>,
+}
+
+/// Options for opening the database.
+#[derive(Debug, Clone)]
+pub struct ConnectSettings {
+    /// Pool size.
+    pub max_connections: u32,
+    /// SQLite `synchronous=FULL` (default, durable across power loss) or `NORMAL`.
+    pub sqlite_synchronous_full: bool,
+}
+
+impl Default for ConnectSettings {
+    fn default() -> Self {
+        ConnectSettings { max_connections: 16, sqlite_synchronous_full: true }
+    }
+}
+
+impl Db {
+    /// Opens a connection pool for `url` and checks that it answers.
+    pub async fn connect(url: &DatabaseUrl, settings: &ConnectSettings) -> Result<Db, StoreError> {
+        let masked_url = url.masked();
+        let (conn_url, backend) = match url {
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent).map_err(|e| StoreError::BadUrl {
+                        url: masked_url.clone(),
+                        reason: format!("cannot create folder {}: {e}", parent.display()),
+                    })?;
+                }
+                (format!("sqlite://{}", path.display()), Backend::Sqlite)
+            }
+            DatabaseUrl::Postgres(u) => (u.clone(), Backend::Postgres),
+            DatabaseUrl::MySql(u) => (u.clone(), Backend::MySql),
+        };
+        let mut opts = ConnectOptions::new(conn_url);
+        opts.max_connections(settings.max_connections)
+            .min_connections(0)
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(30))
+            .sqlx_logging(false);
+        let full = settings.sqlite_synchronous_full;
+        opts.map_sqlx_sqlite_opts(move |o| {
+            use sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            o.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(if full { SqliteSynchronous::Full } else { SqliteSynchronous::Normal })
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(30))
+        });
+        let conn = Database::connect(opts)
+            .await
+            .map_err(|source| StoreError::Connect { url: masked_url.clone(), source })?;
+        conn.ping().await.map_err(|source| StoreError::Connect { url: masked_url.clone(), source })?;
+        let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        Ok(Db { conn, backend, masked_url, write_lock })
+    }
+
+    /// The connection pool, for reads.
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// The engine.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL with its password masked.
+    pub fn masked_url(&self) -> &str {
+        &self.masked_url
+    }
+
+    /// The SeaORM backend enum, for building statements.
+    pub fn db_backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// True when the database answers.
+    pub async fn ping(&self) -> bool {
+        self.conn.ping().await.is_ok()
+    }
+
+    /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE` after taking the
+    /// in-process writer lock, so a transaction that reads first never has to upgrade its
+    /// lock (the upgrade fails at once with SQLITE_BUSY under concurrency).
+    pub async fn begin_write(&self) -> Result<WriteTx, DbErr> {
+        let guard = match &self.write_lock {
+            Some(lock) => Some(lock.clone().lock_owned().await),
+            None => None,
+        };
+        let options = TransactionOptions {
+            sqlite_transaction_mode: (self.backend == Backend::Sqlite).then_some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        let tx = self.conn.begin_with_options(options).await?;
+        Ok(WriteTx { tx, _guard: guard, backend: self.backend })
+    }
+
+    /// Closes the pool.
+    pub async fn close(self) {
+        let _ = self.conn.close().await;
+    }
+}
+
+/// A write transaction; rolls back when dropped without [`WriteTx::commit`].
+pub struct WriteTx {
+    tx: DatabaseTransaction,
+    _guard: Option<OwnedMutexGuard<()>>,
+    backend: Backend,
+}
+
+impl WriteTx {
+    /// Commits.
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.tx.commit().await
+    }
+
+    /// The engine, for the few statements that differ.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// `FOR UPDATE` where the engine has row locks; SQLite's transaction already holds the
+    /// database write lock.
+    pub fn lock_suffix(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres | Backend::MySql => " FOR UPDATE",
+        }
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.tx
+    }
+}

@@ -1,0 +1,18 @@
+//! SeaORM entities, one file per table. Timestamps are UTC `NaiveDateTime` (portable
+//! across the three engines); JSON documents are canonical text.
+
+pub mod api_token;
+pub mod app_setting;
+pub mod audit_head;
+pub mod audit_log;
+pub mod company;
+pub mod customer;
+pub mod customer_credit;
+pub mod idempotency_key;
+pub mod invoice;
+pub mod invoice_line;
+pub mod membership;
+pub mod number_counter;
+pub mod payment;
+pub mod payment_allocation;
+pub mod user;
