@@ -1,9 +1,9 @@
 //! Users, memberships and API tokens.
 
+use crate::App;
 use crate::clock::db_now;
 use crate::context::{Actor, Ctx};
 use crate::error::AppError;
-use crate::App;
 use argon2::password_hash::{PasswordHasher, SaltString};
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use base64::Engine;
@@ -42,9 +42,15 @@ pub async fn create_user(
             am.update(&*tx).await?
         }
         None => {
-            user::ActiveModel { email: Set(email), name: Set(None), password_hash: Set(hash), created_at: Set(now), ..Default::default() }
-                .insert(&*tx)
-                .await?
+            user::ActiveModel {
+                email: Set(email),
+                name: Set(None),
+                password_hash: Set(hash),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&*tx)
+            .await?
         }
     };
     let member = membership::Entity::find()
@@ -112,13 +118,19 @@ pub fn token_hash(token: &str) -> String {
 /// Creates an API token for a user in a company; returns the token (shown once).
 pub async fn create_token(app: &App, email: &str, company_id: Option<i64>, name: &str) -> Result<String, AppError> {
     let email = email.trim().to_lowercase();
-    let u = user::Entity::find().filter(user::Column::Email.eq(&email)).one(app.db.conn()).await?.ok_or(AppError::NotFound("user"))?;
+    let u = user::Entity::find()
+        .filter(user::Column::Email.eq(&email))
+        .one(app.db.conn())
+        .await?
+        .ok_or(AppError::NotFound("user"))?;
     let memberships = membership::Entity::find().filter(membership::Column::UserId.eq(u.id)).all(app.db.conn()).await?;
     let m = match company_id {
         Some(c) => memberships.into_iter().find(|m| m.company_id == c).ok_or(AppError::NotFound("membership"))?,
         None if memberships.len() == 1 => memberships.into_iter().next().ok_or(AppError::NotFound("membership"))?,
         None if memberships.is_empty() => return Err(AppError::NotFound("membership")),
-        None => return Err(AppError::field("company", "required", "the user belongs to several companies; pass --company")),
+        None => {
+            return Err(AppError::field("company", "required", "the user belongs to several companies; pass --company"));
+        }
     };
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);

@@ -2,12 +2,12 @@
 //! company, over a canonical serialisation, so `check` can prove nothing was changed or
 //! removed.
 
+use crate::App;
 use crate::clock::{db_now, rfc3339};
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::pagination::{Page, PageRequest};
 use crate::sql::{insert_ignore, stmt};
-use crate::App;
 use invoicepilot_domain::Permission;
 use invoicepilot_store::WriteTx;
 use invoicepilot_store::entity::audit_log;
@@ -182,7 +182,12 @@ pub struct AuditFilter {
 }
 
 /// Lists audit rows of the company, newest first.
-pub async fn list(app: &App, ctx: &Ctx, filter: AuditFilter, page: PageRequest) -> Result<Page<AuditLogView>, AppError> {
+pub async fn list(
+    app: &App,
+    ctx: &Ctx,
+    filter: AuditFilter,
+    page: PageRequest,
+) -> Result<Page<AuditLogView>, AppError> {
     ctx.require(Permission::ReadAudit)?;
     let mut q = audit_log::Entity::find().filter(audit_log::Column::CompanyId.eq(ctx.company_id));
     if let Some(t) = filter.target_type {

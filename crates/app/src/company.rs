@@ -1,11 +1,11 @@
 //! Companies and their settings.
 
+use crate::App;
 use crate::audit::{self, AuditEntry};
 use crate::clock::{db_now, rfc3339};
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::input::{Checker, double_option};
-use crate::App;
 use invoicepilot_domain::{
     DayOfMonth, HolidayRule, InvoiceNumberFormat, PaymentTerms, Permission, RegistrationNumber, RoundingMode, limits,
 };
@@ -239,7 +239,9 @@ pub async fn list_all(app: &App) -> Result<Vec<company::Model>, AppError> {
 pub async fn create(app: &App, name: &str, registration_number: Option<&str>) -> Result<CompanySettings, AppError> {
     let mut c = Checker::default();
     let name = c.required_text("name", Some(name.to_owned()), limits::NAME);
-    let reg = registration_number.filter(|r| !r.is_empty()).and_then(|r| c.parse("registration_number", r.parse::<RegistrationNumber>()));
+    let reg = registration_number
+        .filter(|r| !r.is_empty())
+        .and_then(|r| c.parse("registration_number", r.parse::<RegistrationNumber>()));
     let (name, reg) = c.finish(|| (name.unwrap_or_default(), reg))?;
     let now = db_now(app.clock.as_ref());
     let tx = app.db.begin_write().await?;
@@ -353,7 +355,12 @@ pub struct CompanyUpdate {
 }
 
 /// Changes the company's settings (owner/admin; If-Match required).
-pub async fn update(app: &App, ctx: &Ctx, if_match: Option<i64>, input: CompanyUpdate) -> Result<CompanyView, AppError> {
+pub async fn update(
+    app: &App,
+    ctx: &Ctx,
+    if_match: Option<i64>,
+    input: CompanyUpdate,
+) -> Result<CompanyView, AppError> {
     ctx.require(Permission::ManageCompany)?;
     let expected = if_match.ok_or(AppError::PreconditionRequired)?;
     let current = load(app, ctx.company_id).await?;
@@ -376,8 +383,9 @@ pub async fn update(app: &App, ctx: &Ctx, if_match: Option<i64>, input: CompanyU
     }
     if let Some(v) = input.registration_number {
         let v = v.filter(|s| !s.trim().is_empty());
-        am.registration_number =
-            Set(v.and_then(|s| c.parse("registration_number", s.trim().parse::<RegistrationNumber>())).map(|r| r.to_string()));
+        am.registration_number = Set(v
+            .and_then(|s| c.parse("registration_number", s.trim().parse::<RegistrationNumber>()))
+            .map(|r| r.to_string()));
     }
     if let Some(v) = input.time_zone {
         let tz = v.unwrap_or_else(|| "Asia/Tokyo".into());
@@ -452,7 +460,10 @@ pub async fn update(app: &App, ctx: &Ctx, if_match: Option<i64>, input: CompanyU
             action: "company.updated",
             target_type: "company",
             target_id: Some(ctx.company_id),
-            changes: crate::customers::diff(&serde_json::to_value(current.view())?, &serde_json::to_value(after.view())?),
+            changes: crate::customers::diff(
+                &serde_json::to_value(current.view())?,
+                &serde_json::to_value(after.view())?,
+            ),
         },
     )
     .await?;

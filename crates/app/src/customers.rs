@@ -1,5 +1,6 @@
 //! Customers (取引先).
 
+use crate::App;
 use crate::audit::{self, AuditEntry};
 use crate::clock::{db_now, rfc3339};
 use crate::company::PaymentTermsDto;
@@ -7,7 +8,6 @@ use crate::context::Ctx;
 use crate::error::AppError;
 use crate::input::Checker;
 use crate::pagination::{Page, PageRequest};
-use crate::App;
 use invoicepilot_domain::{Email, PaymentTerms, Permission, RegistrationNumber, limits};
 use invoicepilot_store::entity::{customer, customer_credit, invoice};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
@@ -105,7 +105,8 @@ fn validate(input: CustomerInput) -> Result<ValidCustomer, AppError> {
             String::new()
         }
     };
-    let email = c.text("email", input.email, 254).and_then(|e| c.parse("email", e.parse::<Email>())).map(|e| e.to_string());
+    let email =
+        c.text("email", input.email, 254).and_then(|e| c.parse("email", e.parse::<Email>())).map(|e| e.to_string());
     let postal_code = c.text("postal_code", input.postal_code, limits::POSTAL_CODE);
     let address = c.text("address", input.address, limits::ADDRESS);
     let registration_number = c
@@ -173,7 +174,11 @@ pub fn diff(before: &Value, after: &Value) -> Value {
 }
 
 /// A customer's credit balance.
-pub async fn credit_balance<C: sea_orm::ConnectionTrait>(conn: &C, company_id: i64, customer_id: i64) -> Result<i64, AppError> {
+pub async fn credit_balance<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    company_id: i64,
+    customer_id: i64,
+) -> Result<i64, AppError> {
     let rows = customer_credit::Entity::find()
         .filter(customer_credit::Column::CompanyId.eq(company_id))
         .filter(customer_credit::Column::CustomerId.eq(customer_id))
@@ -183,7 +188,11 @@ pub async fn credit_balance<C: sea_orm::ConnectionTrait>(conn: &C, company_id: i
 }
 
 /// Finds a customer of the company.
-pub async fn find<C: sea_orm::ConnectionTrait>(conn: &C, company_id: i64, id: i64) -> Result<customer::Model, AppError> {
+pub async fn find<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    company_id: i64,
+    id: i64,
+) -> Result<customer::Model, AppError> {
     customer::Entity::find_by_id(id)
         .filter(customer::Column::CompanyId.eq(company_id))
         .one(conn)
@@ -206,7 +215,8 @@ pub async fn list(app: &App, ctx: &Ctx, q: Option<String>, page: PageRequest) ->
     if let Some(q) = q.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()) {
         let pattern = format!("%{}%", escape_like(&q));
         let like = |col: customer::Column| {
-            Expr::expr(Func::lower(Expr::col(col))).like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+            Expr::expr(Func::lower(Expr::col(col)))
+                .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
         };
         query = query.filter(
             Condition::any()
@@ -272,7 +282,13 @@ pub async fn create(app: &App, ctx: &Ctx, input: CustomerInput) -> Result<Custom
 }
 
 /// `PUT /customers/{id}` (If-Match required): replaces every field.
-pub async fn update(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>, input: CustomerInput) -> Result<CustomerView, AppError> {
+pub async fn update(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+    if_match: Option<i64>,
+    input: CustomerInput,
+) -> Result<CustomerView, AppError> {
     ctx.require(Permission::ManageCustomers)?;
     let before = find(app.db.conn(), ctx.company_id, id).await?;
     let expected = if_match.ok_or(AppError::PreconditionRequired)?;

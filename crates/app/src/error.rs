@@ -73,3 +73,8 @@ impl From<serde_json::Error> for AppError {
         AppError::Internal(format!("stored JSON: {e}"))
     }
 }
+
+/// True when a database error means the server cannot be reached (503, not 500).
+pub fn is_unavailable(err: &DbErr) -> bool {
+    matches!(err, DbErr::ConnectionAcquire(_) | DbErr::Conn(_))
+}

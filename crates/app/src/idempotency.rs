@@ -1,8 +1,8 @@
 //! `Idempotency-Key`: the same key and body replays the first response for 24 hours.
 
+use crate::App;
 use crate::clock::db_now;
 use crate::error::AppError;
-use crate::App;
 use chrono::Duration;
 use invoicepilot_store::entity::idempotency_key;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, SqlErr};
@@ -37,7 +37,13 @@ pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
 }
 
 /// Claims a key for a request, or tells how to answer a repeat.
-pub async fn claim(app: &App, company_id: i64, token_id: i64, key: &str, request_hash: &str) -> Result<Claim, AppError> {
+pub async fn claim(
+    app: &App,
+    company_id: i64,
+    token_id: i64,
+    key: &str,
+    request_hash: &str,
+) -> Result<Claim, AppError> {
     if key.is_empty() || key.len() > 255 || !key.chars().all(|c| c.is_ascii_graphic()) {
         return Err(AppError::field("Idempotency-Key", "invalid", "the key must be 1–255 visible ASCII characters"));
     }

@@ -1,10 +1,10 @@
 //! Number counters: one row per (company, series, period), bumped inside the issuing
 //! transaction so numbers are gapless and never repeat, on every backend.
 
+use crate::App;
 use crate::clock::db_now;
 use crate::error::AppError;
 use crate::sql::{insert_ignore, stmt};
-use crate::App;
 use invoicepilot_store::WriteTx;
 use invoicepilot_store::entity::{invoice, number_counter};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -79,12 +79,23 @@ pub async fn show(app: &App, company_id: Option<i64>) -> Result<Vec<CounterView>
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let last_issued = max_issued(app.db.conn(), r.company_id, &r.series, &r.period).await?;
-        out.push(CounterView { company_id: r.company_id, series: r.series, period: r.period, next: r.next_value, last_issued });
+        out.push(CounterView {
+            company_id: r.company_id,
+            series: r.series,
+            period: r.period,
+            next: r.next_value,
+            last_issued,
+        });
     }
     Ok(out)
 }
 
-async fn max_issued<C: ConnectionTrait>(conn: &C, company_id: i64, series: &str, period: &str) -> Result<Option<i64>, AppError> {
+async fn max_issued<C: ConnectionTrait>(
+    conn: &C,
+    company_id: i64,
+    series: &str,
+    period: &str,
+) -> Result<Option<i64>, AppError> {
     let row = invoice::Entity::find()
         .filter(invoice::Column::CompanyId.eq(company_id))
         .filter(invoice::Column::NumberSeries.eq(series))
@@ -98,7 +109,13 @@ async fn max_issued<C: ConnectionTrait>(conn: &C, company_id: i64, series: &str,
 
 /// Sets the number the next issue takes (for companies moving from another system).
 /// Refuses to go backwards or to a number at or below one already issued.
-pub async fn set_next(app: &App, company_id: i64, series: &str, period: &str, next: i64) -> Result<CounterView, AppError> {
+pub async fn set_next(
+    app: &App,
+    company_id: i64,
+    series: &str,
+    period: &str,
+    next: i64,
+) -> Result<CounterView, AppError> {
     if series.is_empty() || series.len() > 16 || period.len() > 8 {
         return Err(AppError::field("series", "invalid", "series must be 1–16 characters and period at most 8"));
     }
@@ -114,7 +131,8 @@ pub async fn set_next(app: &App, company_id: i64, series: &str, period: &str, ne
         &["company_id", "series", "period", "next_value", "updated_at"],
         &["company_id", "series", "period"],
     );
-    tx.execute_raw(stmt(b, &sql, vec![company_id.into(), series.into(), period.into(), 1i64.into(), now.into()])).await?;
+    tx.execute_raw(stmt(b, &sql, vec![company_id.into(), series.into(), period.into(), 1i64.into(), now.into()]))
+        .await?;
     let row = tx
         .query_one_raw(stmt(
             b,

@@ -1,5 +1,6 @@
 //! Payments: recording with allocations (the rest becomes customer credit) and reversal.
 
+use crate::App;
 use crate::audit::{self, AuditEntry};
 use crate::clock::{db_now, rfc3339};
 use crate::context::Ctx;
@@ -7,7 +8,6 @@ use crate::customers;
 use crate::error::AppError;
 use crate::input::Checker;
 use crate::pagination::{Page, PageRequest};
-use crate::App;
 use invoicepilot_domain::{InvoiceStatus, PaymentMethod, Permission, limits, money::MAX_AMOUNT};
 use invoicepilot_store::entity::{customer_credit, invoice, payment, payment_allocation};
 use invoicepilot_store::{Backend, WriteTx};
@@ -96,7 +96,10 @@ fn view(p: payment::Model, allocations: Vec<payment_allocation::Model>) -> Payme
         method: p.method,
         reference: p.reference,
         payer_name: p.payer_name,
-        allocations: allocations.into_iter().map(|a| AllocationView { invoice_id: a.invoice_id, amount: a.amount }).collect(),
+        allocations: allocations
+            .into_iter()
+            .map(|a| AllocationView { invoice_id: a.invoice_id, amount: a.amount })
+            .collect(),
         unallocated: p.unallocated,
         reverses_payment_id: p.reverses_payment_id,
         reversed_by_payment_id: p.reversed_by_payment_id,
@@ -216,7 +219,9 @@ pub async fn record(app: &App, ctx: &Ctx, input: PaymentInput) -> Result<Payment
             let mut q = invoice::Entity::find()
                 .filter(invoice::Column::CompanyId.eq(ctx.company_id))
                 .filter(invoice::Column::CustomerId.eq(customer_id))
-                .filter(invoice::Column::Status.is_in([InvoiceStatus::Issued.code(), InvoiceStatus::PartiallyPaid.code()]))
+                .filter(
+                    invoice::Column::Status.is_in([InvoiceStatus::Issued.code(), InvoiceStatus::PartiallyPaid.code()]),
+                )
                 .filter(invoice::Column::Balance.gt(0))
                 .order_by_asc(invoice::Column::Id);
             if tx.backend() != Backend::Sqlite {
@@ -337,7 +342,12 @@ pub async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<PaymentView, AppError>
 }
 
 /// `GET /payments`, newest first, optionally of one customer.
-pub async fn list(app: &App, ctx: &Ctx, customer_id: Option<i64>, page: PageRequest) -> Result<Page<PaymentView>, AppError> {
+pub async fn list(
+    app: &App,
+    ctx: &Ctx,
+    customer_id: Option<i64>,
+    page: PageRequest,
+) -> Result<Page<PaymentView>, AppError> {
     ctx.require(Permission::Read)?;
     let mut q = payment::Entity::find().filter(payment::Column::CompanyId.eq(ctx.company_id));
     if let Some(c) = customer_id {
@@ -357,10 +367,15 @@ pub async fn list(app: &App, ctx: &Ctx, customer_id: Option<i64>, page: PageRequ
     for a in allocs {
         by_payment.entry(a.payment_id).or_default().push(a);
     }
-    Ok(Page::from_rows(rows, page.limit, |r| r.id, |p| {
-        let a = by_payment.remove(&p.id).unwrap_or_default();
-        view(p, a)
-    }))
+    Ok(Page::from_rows(
+        rows,
+        page.limit,
+        |r| r.id,
+        |p| {
+            let a = by_payment.remove(&p.id).unwrap_or_default();
+            view(p, a)
+        },
+    ))
 }
 
 /// `POST /payments/{id}/reverse`: undoes a payment with a linked negative payment; its

@@ -35,14 +35,7 @@ fn base_holidays(y: i32) -> BTreeMap<NaiveDate, &'static str> {
         h.insert(d, name);
     };
     add(ymd(y, 1, 1), "元日");
-    add(
-        if y >= 2000 {
-            nth_weekday(y, 1, Weekday::Mon, 2)
-        } else {
-            ymd(y, 1, 15)
-        },
-        "成人の日",
-    );
+    add(if y >= 2000 { nth_weekday(y, 1, Weekday::Mon, 2) } else { ymd(y, 1, 15) }, "成人の日");
     if y >= 1967 {
         add(ymd(y, 2, 11), "建国記念の日");
     }
@@ -77,14 +70,7 @@ fn base_holidays(y: i32) -> BTreeMap<NaiveDate, &'static str> {
         _ => add(ymd(y, 8, 11), "山の日"),
     }
     if y >= 1966 {
-        add(
-            if y >= 2003 {
-                nth_weekday(y, 9, Weekday::Mon, 3)
-            } else {
-                ymd(y, 9, 15)
-            },
-            "敬老の日",
-        );
+        add(if y >= 2003 { nth_weekday(y, 9, Weekday::Mon, 3) } else { ymd(y, 9, 15) }, "敬老の日");
     }
     add(ymd(y, 9, autumnal_equinox_day(y)), "秋分の日");
     match y {
@@ -146,10 +132,7 @@ pub fn holidays_in(y: i32) -> Vec<(NaiveDate, &'static str)> {
 
 /// The holiday name of a date, when it is a national holiday.
 pub fn holiday_name(date: NaiveDate) -> Option<&'static str> {
-    holidays_in(date.year())
-        .into_iter()
-        .find(|(d, _)| *d == date)
-        .map(|(_, n)| n)
+    holidays_in(date.year()).into_iter().find(|(d, _)| *d == date).map(|(_, n)| n)
 }
 
 /// Bank business days: not Saturday, Sunday, a national holiday, 12/31–1/3, or an extra
@@ -171,9 +154,7 @@ pub enum Shift {
 impl BusinessCalendar {
     /// The national calendar plus the company's own closing days.
     pub fn with_extra_closed_days(days: impl IntoIterator<Item = NaiveDate>) -> Self {
-        BusinessCalendar {
-            extra_closed: days.into_iter().collect(),
-        }
+        BusinessCalendar { extra_closed: days.into_iter().collect() }
     }
 
     /// True when banks are open on `date`.
@@ -209,10 +190,7 @@ mod tests {
     use super::*;
 
     fn dates(y: i32) -> Vec<String> {
-        holidays_in(y)
-            .into_iter()
-            .map(|(d, _)| d.format("%m-%d").to_string())
-            .collect()
+        holidays_in(y).into_iter().map(|(d, _)| d.format("%m-%d").to_string()).collect()
     }
 
     /// The official lists (内閣府「国民の祝日」) for 2025–2027.
@@ -221,23 +199,22 @@ mod tests {
         assert_eq!(
             dates(2025),
             [
-                "01-01", "01-13", "02-11", "02-23", "02-24", "03-20", "04-29", "05-03", "05-04",
-                "05-05", "05-06", "07-21", "08-11", "09-15", "09-23", "10-13", "11-03", "11-23",
-                "11-24"
+                "01-01", "01-13", "02-11", "02-23", "02-24", "03-20", "04-29", "05-03", "05-04", "05-05", "05-06",
+                "07-21", "08-11", "09-15", "09-23", "10-13", "11-03", "11-23", "11-24"
             ]
         );
         assert_eq!(
             dates(2026),
             [
-                "01-01", "01-12", "02-11", "02-23", "03-20", "04-29", "05-03", "05-04", "05-05",
-                "05-06", "07-20", "08-11", "09-21", "09-22", "09-23", "10-12", "11-03", "11-23"
+                "01-01", "01-12", "02-11", "02-23", "03-20", "04-29", "05-03", "05-04", "05-05", "05-06", "07-20",
+                "08-11", "09-21", "09-22", "09-23", "10-12", "11-03", "11-23"
             ]
         );
         assert_eq!(
             dates(2027),
             [
-                "01-01", "01-11", "02-11", "02-23", "03-21", "03-22", "04-29", "05-03", "05-04",
-                "05-05", "07-19", "08-11", "09-20", "09-23", "10-11", "11-03", "11-23"
+                "01-01", "01-11", "02-11", "02-23", "03-21", "03-22", "04-29", "05-03", "05-04", "05-05", "07-19",
+                "08-11", "09-20", "09-23", "10-11", "11-03", "11-23"
             ]
         );
     }
@@ -255,9 +232,7 @@ mod tests {
     #[test]
     fn special_law_years() {
         let y2019 = dates(2019);
-        for d in [
-            "04-29", "04-30", "05-01", "05-02", "05-03", "05-06", "10-22",
-        ] {
+        for d in ["04-29", "04-30", "05-01", "05-02", "05-03", "05-06", "10-22"] {
             assert!(y2019.contains(&d.to_string()), "2019-{d}");
         }
         assert!(!y2019.contains(&"12-23".to_string()));
@@ -280,9 +255,7 @@ mod tests {
 
     #[test]
     fn equinoxes() {
-        let got: Vec<_> = (2024..=2028)
-            .map(|y| (vernal_equinox_day(y), autumnal_equinox_day(y)))
-            .collect();
+        let got: Vec<_> = (2024..=2028).map(|y| (vernal_equinox_day(y), autumnal_equinox_day(y))).collect();
         assert_eq!(got, [(20, 22), (20, 23), (20, 23), (21, 23), (20, 22)]);
     }
 
@@ -297,16 +270,10 @@ mod tests {
         assert!(!cal.is_business_day(ymd(2026, 11, 28))); // Saturday
         assert!(!cal.is_business_day(ymd(2026, 11, 23))); // 勤労感謝の日
         assert_eq!(cal.shift(ymd(2026, 12, 31), Shift::Next), ymd(2027, 1, 4));
-        assert_eq!(
-            cal.shift(ymd(2026, 12, 31), Shift::Previous),
-            ymd(2026, 12, 30)
-        );
+        assert_eq!(cal.shift(ymd(2026, 12, 31), Shift::Previous), ymd(2026, 12, 30));
         // Silver week 2026: 9/19 Sat … 9/23 Wed.
         assert_eq!(cal.shift(ymd(2026, 9, 19), Shift::Next), ymd(2026, 9, 24));
-        assert_eq!(
-            cal.shift(ymd(2026, 9, 23), Shift::Previous),
-            ymd(2026, 9, 18)
-        );
+        assert_eq!(cal.shift(ymd(2026, 9, 23), Shift::Previous), ymd(2026, 9, 18));
     }
 
     #[test]

@@ -113,10 +113,7 @@ mod tests {
     #[test]
     fn status_follows_payments() {
         assert_eq!(InvoiceStatus::from_payment(0, 100), InvoiceStatus::Issued);
-        assert_eq!(
-            InvoiceStatus::from_payment(50, 50),
-            InvoiceStatus::PartiallyPaid
-        );
+        assert_eq!(InvoiceStatus::from_payment(50, 50), InvoiceStatus::PartiallyPaid);
         assert_eq!(InvoiceStatus::from_payment(100, 0), InvoiceStatus::Paid);
         assert_eq!(InvoiceStatus::from_payment(0, 0), InvoiceStatus::Paid);
     }

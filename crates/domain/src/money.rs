@@ -4,9 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// An amount in Japanese yen; yen have no minor unit, so this is an exact integer.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Yen(pub i64);
 
@@ -43,11 +41,7 @@ impl Yen {
             }
             out.push(ch);
         }
-        if self.0 < 0 {
-            format!("-¥{out}")
-        } else {
-            format!("¥{out}")
-        }
+        if self.0 < 0 { format!("-¥{out}") } else { format!("¥{out}") }
     }
 }
 

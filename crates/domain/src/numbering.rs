@@ -54,10 +54,7 @@ impl FromStr for InvoiceNumberFormat {
     type Err = FormatError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.is_empty()
-            || s.chars().count() > 40
-            || s.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
+        if s.is_empty() || s.chars().count() > 40 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(FormatError::BadLiteral);
         }
         let mut parts = Vec::new();
@@ -65,9 +62,7 @@ impl FromStr for InvoiceNumberFormat {
         let mut literal = String::new();
         while let Some(ch) = rest.chars().next() {
             if ch == '{' {
-                let end = rest
-                    .find('}')
-                    .ok_or_else(|| FormatError::UnknownToken(rest.to_owned()))?;
+                let end = rest.find('}').ok_or_else(|| FormatError::UnknownToken(rest.to_owned()))?;
                 let token = &rest[1..end];
                 let part = match token {
                     "YYYY" => Part::Year,
@@ -90,14 +85,8 @@ impl FromStr for InvoiceNumberFormat {
         if !literal.is_empty() {
             parts.push(Part::Literal(literal));
         }
-        let sequences = parts
-            .iter()
-            .filter(|p| matches!(p, Part::Sequence(_)))
-            .count();
-        let periods = parts
-            .iter()
-            .filter(|p| matches!(p, Part::Year | Part::FiscalYear))
-            .count();
+        let sequences = parts.iter().filter(|p| matches!(p, Part::Sequence(_))).count();
+        let periods = parts.iter().filter(|p| matches!(p, Part::Year | Part::FiscalYear)).count();
         match sequences {
             0 => return Err(FormatError::NoSequence),
             1 => {}
@@ -106,10 +95,7 @@ impl FromStr for InvoiceNumberFormat {
         if periods > 1 {
             return Err(FormatError::SeveralPeriods);
         }
-        Ok(InvoiceNumberFormat {
-            source: s.to_owned(),
-            parts,
-        })
+        Ok(InvoiceNumberFormat { source: s.to_owned(), parts })
     }
 }
 
@@ -127,11 +113,7 @@ impl fmt::Display for InvoiceNumberFormat {
 
 /// The fiscal year (named by its starting year) that contains `date`.
 pub fn fiscal_year(date: NaiveDate, start_month: u32) -> i32 {
-    if date.month() >= start_month {
-        date.year()
-    } else {
-        date.year() - 1
-    }
+    if date.month() >= start_month { date.year() } else { date.year() - 1 }
 }
 
 impl InvoiceNumberFormat {
@@ -162,13 +144,8 @@ impl InvoiceNumberFormat {
             match part {
                 Part::Literal(s) => out.push_str(s),
                 Part::Year => out.push_str(&format!("{:04}", issue_date.year())),
-                Part::FiscalYear => out.push_str(&format!(
-                    "{:04}",
-                    fiscal_year(issue_date, fiscal_start_month)
-                )),
-                Part::Sequence(width) => {
-                    out.push_str(&format!("{sequence:0width$}", width = *width))
-                }
+                Part::FiscalYear => out.push_str(&format!("{:04}", fiscal_year(issue_date, fiscal_start_month))),
+                Part::Sequence(width) => out.push_str(&format!("{sequence:0width$}", width = *width)),
             }
         }
         out
@@ -212,30 +189,12 @@ mod tests {
 
     #[test]
     fn bad_formats_are_refused() {
-        assert_eq!(
-            "I-{YYYY}".parse::<InvoiceNumberFormat>(),
-            Err(FormatError::NoSequence)
-        );
-        assert_eq!(
-            "{NN}-{NN}".parse::<InvoiceNumberFormat>(),
-            Err(FormatError::SeveralSequences)
-        );
-        assert_eq!(
-            "{YYYY}{FY}{NN}".parse::<InvoiceNumberFormat>(),
-            Err(FormatError::SeveralPeriods)
-        );
-        assert!(matches!(
-            "{MM}{NN}".parse::<InvoiceNumberFormat>(),
-            Err(FormatError::UnknownToken(_))
-        ));
-        assert!(matches!(
-            "{NN".parse::<InvoiceNumberFormat>(),
-            Err(FormatError::UnknownToken(_))
-        ));
-        assert_eq!(
-            "I {NN}".parse::<InvoiceNumberFormat>(),
-            Err(FormatError::BadLiteral)
-        );
+        assert_eq!("I-{YYYY}".parse::<InvoiceNumberFormat>(), Err(FormatError::NoSequence));
+        assert_eq!("{NN}-{NN}".parse::<InvoiceNumberFormat>(), Err(FormatError::SeveralSequences));
+        assert_eq!("{YYYY}{FY}{NN}".parse::<InvoiceNumberFormat>(), Err(FormatError::SeveralPeriods));
+        assert!(matches!("{MM}{NN}".parse::<InvoiceNumberFormat>(), Err(FormatError::UnknownToken(_))));
+        assert!(matches!("{NN".parse::<InvoiceNumberFormat>(), Err(FormatError::UnknownToken(_))));
+        assert_eq!("I {NN}".parse::<InvoiceNumberFormat>(), Err(FormatError::BadLiteral));
     }
 
     proptest! {

@@ -36,27 +36,12 @@ pub enum Permission {
 
 /// The checked-in permission table: which roles hold which permission.
 pub const PERMISSIONS: &[(Permission, &[Role])] = &[
-    (
-        Permission::Read,
-        &[Role::Owner, Role::Admin, Role::Accountant, Role::Viewer],
-    ),
-    (
-        Permission::ManageCustomers,
-        &[Role::Owner, Role::Admin, Role::Accountant],
-    ),
-    (
-        Permission::ManageInvoices,
-        &[Role::Owner, Role::Admin, Role::Accountant],
-    ),
-    (
-        Permission::ManagePayments,
-        &[Role::Owner, Role::Admin, Role::Accountant],
-    ),
+    (Permission::Read, &[Role::Owner, Role::Admin, Role::Accountant, Role::Viewer]),
+    (Permission::ManageCustomers, &[Role::Owner, Role::Admin, Role::Accountant]),
+    (Permission::ManageInvoices, &[Role::Owner, Role::Admin, Role::Accountant]),
+    (Permission::ManagePayments, &[Role::Owner, Role::Admin, Role::Accountant]),
     (Permission::ManageCompany, &[Role::Owner, Role::Admin]),
-    (
-        Permission::ReadAudit,
-        &[Role::Owner, Role::Admin, Role::Accountant],
-    ),
+    (Permission::ReadAudit, &[Role::Owner, Role::Admin, Role::Accountant]),
 ];
 
 impl Role {
@@ -72,9 +57,7 @@ impl Role {
 
     /// True when the table grants `permission` to this role.
     pub fn can(self, permission: Permission) -> bool {
-        PERMISSIONS
-            .iter()
-            .any(|(p, roles)| *p == permission && roles.contains(&self))
+        PERMISSIONS.iter().any(|(p, roles)| *p == permission && roles.contains(&self))
     }
 }
 
@@ -86,9 +69,7 @@ impl FromStr for Role {
             "admin" => Ok(Role::Admin),
             "accountant" => Ok(Role::Accountant),
             "viewer" => Ok(Role::Viewer),
-            other => Err(format!(
-                "unknown role {other:?} (owner, admin, accountant, viewer)"
-            )),
+            other => Err(format!("unknown role {other:?} (owner, admin, accountant, viewer)")),
         }
     }
 }

@@ -33,9 +33,7 @@ pub enum QuantityError {
 impl Quantity {
     /// Builds a quantity from ten-thousandths (as stored).
     pub fn from_scaled(scaled: i64) -> Option<Quantity> {
-        (0..=MAX_UNITS * SCALE)
-            .contains(&scaled)
-            .then_some(Quantity(scaled))
+        (0..=MAX_UNITS * SCALE).contains(&scaled).then_some(Quantity(scaled))
     }
 
     /// A whole number of units.
@@ -60,8 +58,7 @@ impl FromStr for Quantity {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
         if let Some(rest) = s.strip_prefix('-') {
-            return if rest.parse::<Quantity>().is_ok() && rest.chars().any(|c| c != '0' && c != '.')
-            {
+            return if rest.parse::<Quantity>().is_ok() && rest.chars().any(|c| c != '0' && c != '.') {
                 Err(QuantityError::Negative)
             } else if rest.parse::<Quantity>().is_ok() {
                 Ok(Quantity(0))
@@ -91,19 +88,13 @@ impl FromStr for Quantity {
         if int_trimmed.len() > 10 {
             return Err(QuantityError::TooLarge);
         }
-        let units: i64 = if int_trimmed.is_empty() {
-            0
-        } else {
-            int_trimmed.parse().map_err(|_| QuantityError::TooLarge)?
-        };
+        let units: i64 =
+            if int_trimmed.is_empty() { 0 } else { int_trimmed.parse().map_err(|_| QuantityError::TooLarge)? };
         let mut frac: i64 = 0;
         for (i, ch) in frac_trimmed.chars().enumerate() {
             frac += (ch as i64 - '0' as i64) * 10_i64.pow(QUANTITY_SCALE_DIGITS - 1 - i as u32);
         }
-        let scaled = units
-            .checked_mul(SCALE)
-            .and_then(|v| v.checked_add(frac))
-            .ok_or(QuantityError::TooLarge)?;
+        let scaled = units.checked_mul(SCALE).and_then(|v| v.checked_add(frac)).ok_or(QuantityError::TooLarge)?;
         Quantity::from_scaled(scaled).ok_or(QuantityError::TooLarge)
     }
 }
@@ -144,14 +135,8 @@ mod tests {
         assert_eq!("".parse::<Quantity>(), Err(QuantityError::Malformed));
         assert_eq!(".".parse::<Quantity>(), Err(QuantityError::Malformed));
         assert_eq!("1e3".parse::<Quantity>(), Err(QuantityError::Malformed));
-        assert_eq!(
-            "1.00001".parse::<Quantity>(),
-            Err(QuantityError::TooPrecise)
-        );
-        assert_eq!(
-            "99999999999".parse::<Quantity>(),
-            Err(QuantityError::TooLarge)
-        );
+        assert_eq!("1.00001".parse::<Quantity>(), Err(QuantityError::TooPrecise));
+        assert_eq!("99999999999".parse::<Quantity>(), Err(QuantityError::TooLarge));
         assert_eq!("1,5".parse::<Quantity>(), Err(QuantityError::Malformed));
     }
 

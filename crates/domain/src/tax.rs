@@ -29,13 +29,8 @@ pub enum TaxRate {
 
 impl TaxRate {
     /// Every rate, in the order the API lists a breakdown.
-    pub const ALL: [TaxRate; 5] = [
-        TaxRate::Standard10,
-        TaxRate::Reduced8,
-        TaxRate::Zero,
-        TaxRate::Exempt,
-        TaxRate::OutOfScope,
-    ];
+    pub const ALL: [TaxRate; 5] =
+        [TaxRate::Standard10, TaxRate::Reduced8, TaxRate::Zero, TaxRate::Exempt, TaxRate::OutOfScope];
 
     /// The API and database code: `"10"`, `"8"`, `"0"`, `"exempt"`, `"out_of_scope"`.
     pub fn code(self) -> &'static str {
@@ -66,10 +61,9 @@ impl TaxRate {
 impl FromStr for TaxRate {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        TaxRate::ALL
-            .into_iter()
-            .find(|r| r.code() == s)
-            .ok_or_else(|| format!("tax_rate must be one of \"10\", \"8\", \"0\", \"exempt\", \"out_of_scope\" (got {s:?})"))
+        TaxRate::ALL.into_iter().find(|r| r.code() == s).ok_or_else(|| {
+            format!("tax_rate must be one of \"10\", \"8\", \"0\", \"exempt\", \"out_of_scope\" (got {s:?})")
+        })
     }
 }
 
@@ -154,10 +148,7 @@ pub fn compute_totals(
     for (i, line) in lines.iter().enumerate() {
         let amount = line_amount(line, mode).ok_or(TotalsError::LineTooLarge(i))?;
         line_amounts.push(amount);
-        let idx = TaxRate::ALL
-            .iter()
-            .position(|r| *r == line.rate)
-            .unwrap_or(0);
+        let idx = TaxRate::ALL.iter().position(|r| *r == line.rate).unwrap_or(0);
         per_rate[idx] += amount.get() as i128;
         present[idx] = true;
     }
@@ -195,11 +186,7 @@ pub fn compute_totals(
     if total.get() > MAX_AMOUNT {
         return Err(TotalsError::TotalTooLarge);
     }
-    let withholding_tax = if withholding {
-        withholding_tax(subtotal)
-    } else {
-        Yen::ZERO
-    };
+    let withholding_tax = if withholding { withholding_tax(subtotal) } else { Yen::ZERO };
     Ok(InvoiceTotals {
         line_amounts,
         breakdown,
@@ -217,11 +204,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn line(qty: &str, price: i64, rate: TaxRate) -> LineInput {
-        LineInput {
-            quantity: qty.parse().unwrap(),
-            unit_price: Yen(price),
-            rate,
-        }
+        LineInput { quantity: qty.parse().unwrap(), unit_price: Yen(price), rate }
     }
 
     /// japan-rules.md §1.4: 3 lines at 10%, 2 at 8%, tax-exclusive, truncation.
@@ -235,10 +218,7 @@ mod tests {
             line("1", 1999, TaxRate::Reduced8),
         ];
         let t = compute_totals(&lines, false, RoundingMode::Truncate, false).unwrap();
-        assert_eq!(
-            t.line_amounts,
-            vec![Yen(12345), Yen(6789), Yen(2555), Yen(4321), Yen(1999)]
-        );
+        assert_eq!(t.line_amounts, vec![Yen(12345), Yen(6789), Yen(2555), Yen(4321), Yen(1999)]);
         assert_eq!(t.breakdown.len(), 2);
         assert_eq!(t.breakdown[0].rate, TaxRate::Standard10);
         assert_eq!(t.breakdown[0].taxable_amount, Yen(21689));
@@ -255,10 +235,7 @@ mod tests {
     /// §1.4, inclusive: 23,857 at 10% and 6,825 at 8% give the same tax.
     #[test]
     fn worked_example_inclusive() {
-        let lines = [
-            line("1", 23857, TaxRate::Standard10),
-            line("1", 6825, TaxRate::Reduced8),
-        ];
+        let lines = [line("1", 23857, TaxRate::Standard10), line("1", 6825, TaxRate::Reduced8)];
         let t = compute_totals(&lines, true, RoundingMode::Truncate, false).unwrap();
         assert_eq!(t.breakdown[0].tax, Yen(2168));
         assert_eq!(t.breakdown[0].taxable_amount, Yen(23857 - 2168));
@@ -271,13 +248,8 @@ mod tests {
     /// §3.3: 150,000 at 10% with withholding.
     #[test]
     fn freelancer_invoice_with_withholding() {
-        let t = compute_totals(
-            &[line("1", 150_000, TaxRate::Standard10)],
-            false,
-            RoundingMode::Truncate,
-            true,
-        )
-        .unwrap();
+        let t =
+            compute_totals(&[line("1", 150_000, TaxRate::Standard10)], false, RoundingMode::Truncate, true).unwrap();
         assert_eq!(t.tax_total, Yen(15_000));
         assert_eq!(t.total, Yen(165_000));
         assert_eq!(t.withholding_tax, Yen(15_315));
@@ -303,11 +275,8 @@ mod tests {
 
     #[test]
     fn untaxed_categories_carry_no_tax() {
-        let lines = [
-            line("1", 1000, TaxRate::Zero),
-            line("1", 2000, TaxRate::Exempt),
-            line("1", 3000, TaxRate::OutOfScope),
-        ];
+        let lines =
+            [line("1", 1000, TaxRate::Zero), line("1", 2000, TaxRate::Exempt), line("1", 3000, TaxRate::OutOfScope)];
         let t = compute_totals(&lines, false, RoundingMode::Ceil, false).unwrap();
         assert_eq!(t.tax_total, Yen(0));
         assert_eq!(t.total, Yen(6000));
@@ -317,10 +286,7 @@ mod tests {
 
     #[test]
     fn discounts_may_not_make_a_rate_negative() {
-        let lines = [
-            line("1", 100, TaxRate::Standard10),
-            line("1", -500, TaxRate::Standard10),
-        ];
+        let lines = [line("1", 100, TaxRate::Standard10), line("1", -500, TaxRate::Standard10)];
         assert_eq!(
             compute_totals(&lines, false, RoundingMode::Truncate, false),
             Err(TotalsError::NegativeRateTotal("10"))
@@ -340,11 +306,7 @@ mod tests {
     }
 
     fn arb_mode() -> impl Strategy<Value = RoundingMode> {
-        prop::sample::select(vec![
-            RoundingMode::Truncate,
-            RoundingMode::HalfUp,
-            RoundingMode::Ceil,
-        ])
+        prop::sample::select(vec![RoundingMode::Truncate, RoundingMode::HalfUp, RoundingMode::Ceil])
     }
 
     fn arb_line() -> impl Strategy<Value = LineInput> {

@@ -49,9 +49,7 @@ impl From<DayOfMonth> for u32 {
 /// The last day of a month.
 pub fn last_day_of_month(year: i32, month: u32) -> NaiveDate {
     let first = NaiveDate::from_ymd_opt(year, month, 1).expect("valid month");
-    (first + Months::new(1))
-        .pred_opt()
-        .expect("has a previous day")
+    (first + Months::new(1)).pred_opt().expect("has a previous day")
 }
 
 /// What happens to a due date that is not a business day.
@@ -116,9 +114,7 @@ impl PaymentTerms {
 
     /// The closing date: the first date on or after `issue_date` whose day is the closing day.
     pub fn closing_date(&self, issue_date: NaiveDate) -> NaiveDate {
-        let this_month = self
-            .closing_day
-            .in_month(issue_date.year(), issue_date.month());
+        let this_month = self.closing_day.in_month(issue_date.year(), issue_date.month());
         if this_month >= issue_date {
             this_month
         } else {
@@ -131,9 +127,7 @@ impl PaymentTerms {
     pub fn due_date(&self, issue_date: NaiveDate, calendar: &BusinessCalendar) -> NaiveDate {
         let closing = self.closing_date(issue_date);
         let pay_month = closing.with_day(1).expect("day 1 exists") + Months::new(self.months_after);
-        let due = self
-            .payment_day
-            .in_month(pay_month.year(), pay_month.month());
+        let due = self.payment_day.in_month(pay_month.year(), pay_month.month());
         match self.holiday_rule {
             HolidayRule::PreviousBusinessDay => calendar.shift(due, Shift::Previous),
             HolidayRule::NextBusinessDay => calendar.shift(due, Shift::Next),
@@ -178,10 +172,7 @@ mod tests {
         assert_eq!(next.due_date(d(2026, 4, 10), &cal), d(2026, 6, 1));
         assert_eq!(prev.due_date(d(2026, 4, 10), &cal), d(2026, 5, 29));
         // No shift at all.
-        assert_eq!(
-            terms(31, 1, 31, HolidayRule::None).due_date(d(2026, 12, 1), &cal),
-            d(2027, 1, 31)
-        );
+        assert_eq!(terms(31, 1, 31, HolidayRule::None).due_date(d(2026, 12, 1), &cal), d(2027, 1, 31));
     }
 
     /// 20日締め翌月10日払い.

@@ -9,11 +9,7 @@ pub fn withholding_tax(amount: Yen) -> Yen {
     if a <= 0 {
         return Yen::ZERO;
     }
-    let tax = if a <= 1_000_000 {
-        a * 1021 / 10_000
-    } else {
-        (a - 1_000_000) * 2042 / 10_000 + 102_100
-    };
+    let tax = if a <= 1_000_000 { a * 1021 / 10_000 } else { (a - 1_000_000) * 2042 / 10_000 + 102_100 };
     Yen(tax as i64)
 }
 

@@ -2,8 +2,8 @@
 
 use crate::url::DatabaseUrl;
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 use std::ops::Deref;
 use std::sync::Arc;
@@ -104,9 +104,8 @@ impl Db {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
         });
-        let conn = Database::connect(opts)
-            .await
-            .map_err(|source| StoreError::Connect { url: masked_url.clone(), source })?;
+        let conn =
+            Database::connect(opts).await.map_err(|source| StoreError::Connect { url: masked_url.clone(), source })?;
         conn.ping().await.map_err(|source| StoreError::Connect { url: masked_url.clone(), source })?;
         let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
         Ok(Db { conn, backend, masked_url, write_lock })

@@ -6,5 +6,5 @@ pub mod entity;
 pub mod migration;
 mod url;
 
-pub use connect::{Backend, Db, StoreError, WriteTx};
+pub use connect::{Backend, ConnectSettings, Db, StoreError, WriteTx};
 pub use url::{DatabaseUrl, mask_password};

@@ -73,10 +73,7 @@ mod tests {
         assert_eq!(DatabaseUrl::parse("sqlite:///tmp/x.db?mode=rwc").unwrap(), DatabaseUrl::Sqlite("/tmp/x.db".into()));
         assert!(matches!(DatabaseUrl::parse("postgres://u:p@h/db"), Ok(DatabaseUrl::Postgres(_))));
         assert!(matches!(DatabaseUrl::parse("mysql://root@127.0.0.1/test"), Ok(DatabaseUrl::MySql(_))));
-        assert_eq!(
-            DatabaseUrl::parse("mariadb://root@h/db").unwrap(),
-            DatabaseUrl::MySql("mysql://root@h/db".into())
-        );
+        assert_eq!(DatabaseUrl::parse("mariadb://root@h/db").unwrap(), DatabaseUrl::MySql("mysql://root@h/db".into()));
         assert!(DatabaseUrl::parse("oracle://x").is_err());
         assert!(DatabaseUrl::parse("nonsense").is_err());
     }

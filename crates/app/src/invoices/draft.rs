@@ -2,20 +2,24 @@
 
 use super::input::{InvoiceInput, ValidDraft, validate};
 use super::view::{InvoiceView, RateTotalView, load_view};
+use crate::App;
 use crate::audit::{self, AuditEntry};
 use crate::clock::{db_now, today_in};
 use crate::company;
 use crate::context::Ctx;
 use crate::customers;
 use crate::error::AppError;
-use crate::App;
 use invoicepilot_domain::{InvoiceStatus, Permission};
 use invoicepilot_store::WriteTx;
 use invoicepilot_store::entity::{invoice, invoice_line};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
-async fn prepare(app: &App, ctx: &Ctx, input: InvoiceInput) -> Result<(ValidDraft, String, chrono::NaiveDate), AppError> {
+async fn prepare(
+    app: &App,
+    ctx: &Ctx,
+    input: InvoiceInput,
+) -> Result<(ValidDraft, String, chrono::NaiveDate), AppError> {
     let settings = company::load(app, ctx.company_id).await?;
     let today = today_in(app.clock.as_ref(), &settings.model.time_zone);
     let draft = validate(input, &settings, today)?;
@@ -125,7 +129,13 @@ pub(super) async fn lock_invoice(tx: &WriteTx, ctx: &Ctx, id: i64) -> Result<inv
 }
 
 /// `PUT /invoices/{id}`: replaces a draft (If-Match required; issued invoices: 409).
-pub async fn update_draft(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>, input: InvoiceInput) -> Result<InvoiceView, AppError> {
+pub async fn update_draft(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+    if_match: Option<i64>,
+    input: InvoiceInput,
+) -> Result<InvoiceView, AppError> {
     ctx.require(Permission::ManageInvoices)?;
     let existing = load_view(app, app.db.conn(), ctx.company_id, id).await?;
     if existing.status != InvoiceStatus::Draft.code() {
@@ -193,7 +203,10 @@ pub async fn delete_draft(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) 
     ctx.require(Permission::ManageInvoices)?;
     let existing = load_view(app, app.db.conn(), ctx.company_id, id).await?;
     if existing.status != InvoiceStatus::Draft.code() {
-        return Err(AppError::Conflict(format!("invoice {id} is {}; issued invoices are never deleted (void it)", existing.status)));
+        return Err(AppError::Conflict(format!(
+            "invoice {id} is {}; issued invoices are never deleted (void it)",
+            existing.status
+        )));
     }
     let expected = if_match.ok_or(AppError::PreconditionRequired)?;
     let tx = app.db.begin_write().await?;

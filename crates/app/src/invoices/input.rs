@@ -111,17 +111,27 @@ impl ValidDraft {
 }
 
 /// Recomputes totals of validated lines with a company's rounding.
-pub fn price(lines: &[ValidLine], inclusive: bool, settings: &CompanySettings, withholding: bool) -> Result<InvoiceTotals, AppError> {
+pub fn price(
+    lines: &[ValidLine],
+    inclusive: bool,
+    settings: &CompanySettings,
+    withholding: bool,
+) -> Result<InvoiceTotals, AppError> {
     let inputs: Vec<LineInput> =
         lines.iter().map(|l| LineInput { quantity: l.quantity, unit_price: l.unit_price, rate: l.rate }).collect();
-    compute_totals(&inputs, inclusive, settings.rounding, withholding).map_err(|e| AppError::field("lines", "invalid", e.to_string()))
+    compute_totals(&inputs, inclusive, settings.rounding, withholding)
+        .map_err(|e| AppError::field("lines", "invalid", e.to_string()))
 }
 
 /// Validates a request body against the company's settings.
 pub fn validate(input: InvoiceInput, settings: &CompanySettings, today: NaiveDate) -> Result<ValidDraft, AppError> {
     let mut c = Checker::default();
     let customer_id = c.required("customer_id", input.customer_id);
-    let issue_date = c.date("issue_date", input.issue_date.as_deref()).or(if input.issue_date.is_none() { Some(today) } else { None });
+    let issue_date = c.date("issue_date", input.issue_date.as_deref()).or(if input.issue_date.is_none() {
+        Some(today)
+    } else {
+        None
+    });
     let due = c.date("due_date", input.due_date.as_deref());
     if let (Some(i), Some(d)) = (issue_date, due) {
         if d < i {

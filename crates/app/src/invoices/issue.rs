@@ -3,6 +3,7 @@
 use super::draft::lock_invoice;
 use super::input::{ValidLine, price};
 use super::view::{InvoiceView, RateTotalView, load_view};
+use crate::App;
 use crate::audit::{self, AuditEntry};
 use crate::clock::db_now;
 use crate::company;
@@ -11,7 +12,6 @@ use crate::customers;
 use crate::error::AppError;
 use crate::input::Checker;
 use crate::numbering::{INVOICE_SERIES, take_next};
-use crate::App;
 use invoicepilot_domain::{InvoiceStatus, Permission, Quantity, TaxRate, Yen, limits};
 use invoicepilot_store::entity::{invoice, invoice_line};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -145,7 +145,13 @@ pub struct VoidInput {
 
 /// `POST /invoices/{id}/void`: cancels an issued invoice, keeping its number. 409 for drafts
 /// (delete them), for void ones, and while payments are allocated (reverse them first).
-pub async fn void(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>, input: VoidInput) -> Result<InvoiceView, AppError> {
+pub async fn void(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+    if_match: Option<i64>,
+    input: VoidInput,
+) -> Result<InvoiceView, AppError> {
     ctx.require(Permission::ManageInvoices)?;
     let mut c = Checker::default();
     let reason = c.required_text("reason", input.reason, limits::NOTES);
@@ -154,7 +160,9 @@ pub async fn void(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>, input: V
     let current = lock_invoice(&tx, ctx, id).await?;
     let status: InvoiceStatus = current.status.parse().map_err(AppError::Internal)?;
     match status {
-        InvoiceStatus::Draft => return Err(AppError::Conflict("a draft has no number to void; delete it instead".into())),
+        InvoiceStatus::Draft => {
+            return Err(AppError::Conflict("a draft has no number to void; delete it instead".into()));
+        }
         InvoiceStatus::Void => return Err(AppError::Conflict(format!("invoice {id} is already void"))),
         InvoiceStatus::Paid => return Err(AppError::Conflict(format!("invoice {id} is paid and cannot be voided"))),
         InvoiceStatus::PartiallyPaid => {

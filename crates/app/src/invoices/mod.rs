@@ -8,6 +8,6 @@ mod view;
 
 pub use draft::{create_draft, delete_draft, update_draft};
 pub use input::{InvoiceInput, LineInputDto, QuantityValue};
-pub use issue::{issue, void, VoidInput};
+pub use issue::{VoidInput, issue, void};
 pub use query::{InvoiceFilter, get, list};
 pub use view::{InvoiceView, LineView, RateTotalView, load_view};

@@ -1,6 +1,7 @@
 //! Reading invoices: one, or a filtered, keyset-paginated list.
 
 use super::view::{InvoiceView, build, lines_of, load_view};
+use crate::App;
 use crate::clock::today_in;
 use crate::company;
 use crate::context::Ctx;
@@ -8,7 +9,6 @@ use crate::customers::escape_like;
 use crate::error::AppError;
 use crate::input::Checker;
 use crate::pagination::{Page, PageRequest};
-use crate::App;
 use invoicepilot_domain::{InvoiceStatus, Permission};
 use invoicepilot_store::entity::invoice;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
@@ -92,7 +92,9 @@ pub async fn list(app: &App, ctx: &Ctx, f: InvoiceFilter, page: PageRequest) -> 
     }
     if let Some(text) = f.q.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()) {
         let pattern = format!("%{}%", escape_like(&text));
-        let like = |col: invoice::Column| Expr::expr(Func::lower(Expr::col(col))).like(LikeExpr::new(pattern.clone()).escape('\\'));
+        let like = |col: invoice::Column| {
+            Expr::expr(Func::lower(Expr::col(col))).like(LikeExpr::new(pattern.clone()).escape('\\'))
+        };
         q = q.filter(Condition::any().add(like(invoice::Column::Number)).add(like(invoice::Column::CustomerName)));
     }
     if let Some(before) = page.before_id {
@@ -101,8 +103,13 @@ pub async fn list(app: &App, ctx: &Ctx, f: InvoiceFilter, page: PageRequest) -> 
     let rows = q.order_by_desc(invoice::Column::Id).limit(page.limit + 1).all(app.db.conn()).await?;
     let ids: Vec<i64> = rows.iter().take(page.limit as usize).map(|r| r.id).collect();
     let mut lines = lines_of(app.db.conn(), &ids).await?;
-    Ok(Page::from_rows(rows, page.limit, |r| r.id, |m| {
-        let l = lines.remove(&m.id).unwrap_or_default();
-        build(m, l, today)
-    }))
+    Ok(Page::from_rows(
+        rows,
+        page.limit,
+        |r| r.id,
+        |m| {
+            let l = lines.remove(&m.id).unwrap_or_default();
+            build(m, l, today)
+        },
+    ))
 }

@@ -1,8 +1,8 @@
 //! The invoice as the API shows it.
 
+use crate::App;
 use crate::clock::{rfc3339, today_in};
 use crate::error::AppError;
-use crate::App;
 use chrono::NaiveDate;
 use invoicepilot_domain::{InvoiceStatus, Quantity, RateTotal};
 use invoicepilot_store::entity::{company, invoice, invoice_line};
@@ -175,7 +175,10 @@ pub fn build(m: invoice::Model, lines: Vec<invoice_line::Model>, today: NaiveDat
 }
 
 /// Lines of several invoices, grouped by invoice, in position order.
-pub async fn lines_of<C: ConnectionTrait>(conn: &C, invoice_ids: &[i64]) -> Result<HashMap<i64, Vec<invoice_line::Model>>, AppError> {
+pub async fn lines_of<C: ConnectionTrait>(
+    conn: &C,
+    invoice_ids: &[i64],
+) -> Result<HashMap<i64, Vec<invoice_line::Model>>, AppError> {
     let mut map: HashMap<i64, Vec<invoice_line::Model>> = HashMap::new();
     if invoice_ids.is_empty() {
         return Ok(map);
@@ -193,7 +196,12 @@ pub async fn lines_of<C: ConnectionTrait>(conn: &C, invoice_ids: &[i64]) -> Resu
 }
 
 /// Loads one invoice of a company as a view, through `conn` (a transaction sees its writes).
-pub async fn load_view<C: ConnectionTrait>(app: &App, conn: &C, company_id: i64, id: i64) -> Result<InvoiceView, AppError> {
+pub async fn load_view<C: ConnectionTrait>(
+    app: &App,
+    conn: &C,
+    company_id: i64,
+    id: i64,
+) -> Result<InvoiceView, AppError> {
     let m = invoice::Entity::find_by_id(id)
         .filter(invoice::Column::CompanyId.eq(company_id))
         .one(conn)

@@ -265,8 +265,13 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(index("ux_audit_company_seq", "audit_logs", &["company_id", "seq"], true)).await?;
-        m.create_index(index("ix_audit_target", "audit_logs", &["company_id", "target_type", "target_id", "id"], false))
-            .await?;
+        m.create_index(index(
+            "ix_audit_target",
+            "audit_logs",
+            &["company_id", "target_type", "target_id", "id"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             table(b, "audit_heads")
@@ -278,10 +283,7 @@ impl MigrationTrait for Migration {
         .await?;
 
         m.create_table(
-            table(b, "app_settings")
-                .col(string_len("name", 100).primary_key())
-                .col(text("value"))
-                .to_owned(),
+            table(b, "app_settings").col(string_len("name", 100).primary_key()).col(text("value")).to_owned(),
         )
         .await?;
         Ok(())

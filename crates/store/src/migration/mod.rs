@@ -50,7 +50,11 @@ pub(crate) mod cols {
             DbBackend::MySql => c.custom("LONGTEXT"),
             _ => c.text(),
         };
-        if nullable { c.null() } else { c.not_null() };
+        if nullable {
+            c.null()
+        } else {
+            c.not_null()
+        };
         c
     }
 

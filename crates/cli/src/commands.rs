@@ -1,0 +1,311 @@
+//! Subcommands. Each opens the database, calls `app`, and prints what `API.md` fixes.
+
+use crate::config::Settings;
+use anyhow::{Context, anyhow, bail};
+use clap::{Parser, Subcommand};
+use invoicepilot_app::{App, numbering};
+use invoicepilot_domain::Role;
+use invoicepilot_store::connect::ConnectSettings;
+use invoicepilot_store::migration::{Migrator, MigratorTrait};
+use invoicepilot_store::{Backend, Db};
+use invoicepilot_web::{AppState, WebConfig};
+use std::io::{BufRead, IsTerminal};
+
+/// Self-hosted invoicing for Japanese small businesses.
+#[derive(Debug, Parser)]
+#[command(name = "invoicepilot", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serves the web UI and the JSON API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Port to listen on.
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+    },
+    /// Applies pending database migrations.
+    Migrate {
+        /// Only list the pending migrations.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Companies.
+    Company {
+        #[command(subcommand)]
+        action: CompanyCmd,
+    },
+    /// Users.
+    User {
+        #[command(subcommand)]
+        action: UserCmd,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenCmd,
+    },
+    /// Invoice number counters.
+    Numbering {
+        #[command(subcommand)]
+        action: NumberingCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CompanyCmd {
+    /// Creates a company; prints its id.
+    Create {
+        /// Issuer name.
+        #[arg(long)]
+        name: String,
+        /// 登録番号 (T + 13 digits).
+        #[arg(long)]
+        registration_number: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCmd {
+    /// Creates a user with a role in a company (password: one line on stdin, or a prompt).
+    Create {
+        /// Login e-mail.
+        #[arg(long)]
+        email: String,
+        /// Company id.
+        #[arg(long)]
+        company: i64,
+        /// owner, admin, accountant or viewer.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCmd {
+    /// Creates an API token; prints only the token.
+    Create {
+        /// The user's e-mail.
+        #[arg(long)]
+        email: String,
+        /// Company id (needed when the user belongs to several).
+        #[arg(long)]
+        company: Option<i64>,
+        /// A label for the token.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum NumberingCmd {
+    /// Lists every counter with its next number.
+    Show {
+        /// Only this company.
+        #[arg(long)]
+        company: Option<i64>,
+    },
+    /// Sets the next number of a counter (never backwards, never at or below an issued one).
+    SetNext {
+        /// Document series (`I` = invoices).
+        #[arg(long)]
+        series: String,
+        /// Period the number format prints (`2026`); empty for formats without one.
+        #[arg(long, default_value = "")]
+        period: String,
+        /// Company id (needed when there are several).
+        #[arg(long)]
+        company: Option<i64>,
+        /// The next number.
+        next: i64,
+    },
+}
+
+async fn open(settings: &Settings) -> anyhow::Result<Db> {
+    let url = settings.database().map_err(|e| anyhow!(e))?;
+    let cs = ConnectSettings {
+        max_connections: settings.db_max_connections.max(1),
+        sqlite_synchronous_full: !settings.sqlite_synchronous.eq_ignore_ascii_case("normal"),
+    };
+    Ok(Db::connect(&url, &cs).await?)
+}
+
+/// Opens the database and makes sure its schema is current: a fresh database is migrated
+/// at once; one with pending migrations is refused so that `migrate` (with its backup)
+/// stays an operator's decision.
+async fn open_migrated(settings: &Settings) -> anyhow::Result<Db> {
+    let db = open(settings).await?;
+    let applied = Migrator::get_applied_migrations(db.conn()).await.map(|v| v.len()).unwrap_or(0);
+    let pending = Migrator::get_pending_migrations(db.conn()).await?.len();
+    if pending > 0 {
+        if applied == 0 {
+            Migrator::up(db.conn(), None).await.context("migrating the new database")?;
+            tracing::info!(database = db.masked_url(), "created the database schema");
+        } else {
+            bail!("the database has {pending} pending migration(s); run `invoicepilot migrate` first");
+        }
+    }
+    Ok(db)
+}
+
+async fn single_company(app: &App, company: Option<i64>) -> anyhow::Result<i64> {
+    if let Some(c) = company {
+        return Ok(c);
+    }
+    let all = invoicepilot_app::company::list_all(app).await?;
+    match all.as_slice() {
+        [one] => Ok(one.id),
+        [] => bail!("no company exists yet; run `invoicepilot company create --name …`"),
+        _ => bail!("there are several companies; pass --company ID"),
+    }
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    let password = if stdin.is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Repeat: ")?;
+        if first != again {
+            bail!("the passwords differ");
+        }
+        first
+    } else {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    if password.is_empty() {
+        bail!("no password given on stdin");
+    }
+    Ok(password)
+}
+
+/// Runs one command.
+pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { host, port } => serve(settings, host, port).await,
+        Command::Migrate { dry_run } => {
+            let db = open(&settings).await?;
+            let pending = Migrator::get_pending_migrations(db.conn()).await?;
+            for m in &pending {
+                println!("{}{}", if dry_run { "pending: " } else { "applying: " }, m.name());
+            }
+            if !dry_run {
+                Migrator::up(db.conn(), None).await.context("applying migrations")?;
+            }
+            println!(
+                "{}",
+                serde_json::json!({"pending": pending.len(), "applied": if dry_run { 0 } else { pending.len() }})
+            );
+            Ok(())
+        }
+        Command::Company { action: CompanyCmd::Create { name, registration_number } } => {
+            let app = App::new(open_migrated(&settings).await?);
+            let c = invoicepilot_app::company::create(&app, &name, registration_number.as_deref())
+                .await
+                .map_err(describe)?;
+            println!("{}", c.model.id);
+            Ok(())
+        }
+        Command::User { action: UserCmd::Create { email, company, role } } => {
+            let role: Role = role.parse().map_err(|e: String| anyhow!(e))?;
+            let password = read_password()?;
+            let app = App::new(open_migrated(&settings).await?);
+            let u = invoicepilot_app::accounts::create_user(&app, &email, &password, company, role)
+                .await
+                .map_err(describe)?;
+            println!("{}", u.id);
+            Ok(())
+        }
+        Command::Token { action: TokenCmd::Create { email, company, name } } => {
+            let app = App::new(open_migrated(&settings).await?);
+            let token =
+                invoicepilot_app::accounts::create_token(&app, &email, company, &name).await.map_err(describe)?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Numbering { action: NumberingCmd::Show { company } } => {
+            let app = App::new(open_migrated(&settings).await?);
+            let counters = numbering::show(&app, company).await.map_err(describe)?;
+            println!("{:<8} {:<6} {:<8} {:>10} {:>12}", "company", "series", "period", "next", "last_issued");
+            for c in &counters {
+                let last = c.last_issued.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+                let period = if c.period.is_empty() { "-" } else { &c.period };
+                println!("{:<8} {:<6} {:<8} {:>10} {:>12}", c.company_id, c.series, period, c.next, last);
+            }
+            Ok(())
+        }
+        Command::Numbering { action: NumberingCmd::SetNext { series, period, company, next } } => {
+            let app = App::new(open_migrated(&settings).await?);
+            let company = single_company(&app, company).await?;
+            let c = numbering::set_next(&app, company, &series, &period, next).await.map_err(describe)?;
+            println!("{}", serde_json::to_string(&c)?);
+            Ok(())
+        }
+    }
+}
+
+/// Turns an app error into one readable line, field errors included.
+fn describe(e: invoicepilot_app::AppError) -> anyhow::Error {
+    match e {
+        invoicepilot_app::AppError::Validation(errs) => {
+            anyhow!(errs.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "))
+        }
+        other => anyhow!(other),
+    }
+}
+
+async fn serve(settings: Settings, host: String, port: u16) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&settings.storage_path)
+        .with_context(|| format!("storage folder {} is not writable", settings.storage_path.display()))?;
+    let db = open_migrated(&settings).await?;
+    if db.backend() == Backend::Sqlite {
+        tracing::info!(database = db.masked_url(), "using SQLite");
+    }
+    let app = App::new(db);
+    let state = AppState::new(
+        app,
+        WebConfig { api_rate_limit: settings.api_rate_limit, storage_path: settings.storage_path.clone() },
+    );
+    let listener = tokio::net::TcpListener::bind((host.as_str(), port))
+        .await
+        .with_context(|| format!("cannot listen on {host}:{port}"))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "InvoicePilot is serving");
+    println!("InvoicePilot listening on http://{addr}");
+    invoicepilot_web::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,113 @@
+//! `/api/v1/invoices`.
+
+use super::with_etag;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery, Auth, Id, IfMatch};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use invoicepilot_app::invoices::{self as uc, InvoiceFilter, InvoiceInput, InvoiceView, VoidInput};
+use invoicepilot_app::pagination::{Page, PageRequest};
+use serde::Deserialize;
+
+/// Filters of the invoice list (all combine with AND).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListParams {
+    /// `draft`, `issued`, `partially_paid`, `paid`, `void`.
+    pub status: Option<String>,
+    /// Customer id.
+    pub customer_id: Option<i64>,
+    /// Issue date from (inclusive).
+    pub issue_date_from: Option<String>,
+    /// Issue date to (inclusive).
+    pub issue_date_to: Option<String>,
+    /// Total at least.
+    pub total_min: Option<i64>,
+    /// Total at most.
+    pub total_max: Option<i64>,
+    /// Overdue or not.
+    pub overdue: Option<bool>,
+    /// Number or customer name contains.
+    pub q: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Lists invoices, newest first.
+#[utoipa::path(get, path = "/api/v1/invoices", tag = "invoices", params(ListParams),
+    responses((status = 200, body = Page<InvoiceView>)))]
+pub async fn list(auth: Auth, ApiQuery(p): ApiQuery<ListParams>) -> Result<Response, ApiError> {
+    let page = PageRequest::parse(p.limit, p.cursor.as_deref())?;
+    let filter = InvoiceFilter {
+        status: p.status,
+        customer_id: p.customer_id,
+        issue_date_from: p.issue_date_from,
+        issue_date_to: p.issue_date_to,
+        total_min: p.total_min,
+        total_max: p.total_max,
+        overdue: p.overdue,
+        q: p.q,
+    };
+    Ok(axum::Json(uc::list(&auth.app, &auth.ctx, filter, page).await?).into_response())
+}
+
+/// Creates a draft (accepts Idempotency-Key).
+#[utoipa::path(post, path = "/api/v1/invoices", tag = "invoices", request_body = InvoiceInput,
+    params(("Idempotency-Key" = Option<String>, Header)), responses((status = 201, body = InvoiceView)))]
+pub async fn create(auth: Auth, ApiJson(input): ApiJson<InvoiceInput>) -> Result<Response, ApiError> {
+    let v = uc::create_draft(&auth.app, &auth.ctx, input).await?;
+    Ok(with_etag(StatusCode::CREATED, v.version, v))
+}
+
+/// Reads an invoice.
+#[utoipa::path(get, path = "/api/v1/invoices/{id}", tag = "invoices", params(("id" = i64, Path)),
+    responses((status = 200, body = InvoiceView)))]
+pub async fn get(auth: Auth, Id(id): Id) -> Result<Response, ApiError> {
+    let v = uc::get(&auth.app, &auth.ctx, id).await?;
+    Ok(with_etag(StatusCode::OK, v.version, v))
+}
+
+/// Replaces a draft (If-Match); 409 once issued.
+#[utoipa::path(put, path = "/api/v1/invoices/{id}", tag = "invoices", request_body = InvoiceInput,
+    params(("id" = i64, Path), ("If-Match" = String, Header)), responses((status = 200, body = InvoiceView)))]
+pub async fn update(
+    auth: Auth,
+    Id(id): Id,
+    IfMatch(v): IfMatch,
+    ApiJson(input): ApiJson<InvoiceInput>,
+) -> Result<Response, ApiError> {
+    let out = uc::update_draft(&auth.app, &auth.ctx, id, v, input).await?;
+    Ok(with_etag(StatusCode::OK, out.version, out))
+}
+
+/// Deletes a draft (If-Match); 409 once issued.
+#[utoipa::path(delete, path = "/api/v1/invoices/{id}", tag = "invoices",
+    params(("id" = i64, Path), ("If-Match" = String, Header)), responses((status = 204)))]
+pub async fn delete(auth: Auth, Id(id): Id, IfMatch(v): IfMatch) -> Result<Response, ApiError> {
+    uc::delete_draft(&auth.app, &auth.ctx, id, v).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Issues a draft: assigns the number and freezes it (no body).
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/issue", tag = "invoices",
+    params(("id" = i64, Path), ("If-Match" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 200, body = InvoiceView)))]
+pub async fn issue(auth: Auth, Id(id): Id, IfMatch(v): IfMatch) -> Result<Response, ApiError> {
+    let out = uc::issue(&auth.app, &auth.ctx, id, v).await?;
+    Ok(with_etag(StatusCode::OK, out.version, out))
+}
+
+/// Voids an issued invoice with a reason; the number stays used.
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/void", tag = "invoices", request_body = VoidInput,
+    params(("id" = i64, Path), ("If-Match" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 200, body = InvoiceView)))]
+pub async fn void(
+    auth: Auth,
+    Id(id): Id,
+    IfMatch(v): IfMatch,
+    ApiJson(input): ApiJson<VoidInput>,
+) -> Result<Response, ApiError> {
+    let out = uc::void(&auth.app, &auth.ctx, id, v, input).await?;
+    Ok(with_etag(StatusCode::OK, out.version, out))
+}

@@ -1,0 +1,57 @@
+//! `/api/v1`: one module per resource. Handlers extract, call one use-case, render.
+
+mod audit;
+mod company;
+mod customers;
+mod invoices;
+mod payments;
+
+use crate::AppState;
+use crate::error::Problem;
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    components(schemas(Problem)),
+    tags(
+        (name = "customers", description = "取引先"),
+        (name = "invoices", description = "請求書"),
+        (name = "payments", description = "入金"),
+        (name = "audit", description = "監査ログ"),
+        (name = "company", description = "自社設定"),
+        (name = "operations", description = "Health"),
+    )
+)]
+struct ApiDoc;
+
+/// Every API route with its documentation.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(customers::list, customers::create))
+        .routes(routes!(customers::get, customers::update, customers::delete))
+        .routes(routes!(invoices::list, invoices::create))
+        .routes(routes!(invoices::get, invoices::update, invoices::delete))
+        .routes(routes!(invoices::issue))
+        .routes(routes!(invoices::void))
+        .routes(routes!(payments::list, payments::create))
+        .routes(routes!(payments::get))
+        .routes(routes!(payments::reverse))
+        .routes(routes!(audit::list))
+        .routes(routes!(company::get, company::update))
+        .routes(routes!(crate::health::health))
+}
+
+/// A JSON response with `ETag: "<version>"`.
+pub fn with_etag<T: Serialize>(status: StatusCode, version: i64, body: T) -> Response {
+    let mut resp = (status, Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
+        resp.headers_mut().insert(header::ETAG, v);
+    }
+    resp
+}

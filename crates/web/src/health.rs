@@ -1,0 +1,53 @@
+//! `GET /health`: `{"status","database","queue","disk_space"}` exactly.
+
+use crate::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Serialize;
+use std::path::Path;
+use utoipa::ToSchema;
+
+/// The health document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `healthy`, `degraded` or `unhealthy`.
+    pub status: &'static str,
+    /// `connected` or `disconnected`.
+    pub database: &'static str,
+    /// `operational`, `backlogged` or `failing`.
+    pub queue: &'static str,
+    /// Used share of the storage volume, e.g. `85%`.
+    pub disk_space: String,
+}
+
+/// Used share of the volume holding `path`, in percent.
+pub fn disk_used_percent(path: &Path) -> Option<u32> {
+    let probe = if path.exists() { path.to_path_buf() } else { std::env::current_dir().ok()? };
+    let c = std::ffi::CString::new(probe.to_string_lossy().as_bytes()).ok()?;
+    let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a valid NUL-terminated path and `s` a writable statvfs.
+    if unsafe { libc::statvfs(c.as_ptr(), &mut s) } != 0 || s.f_blocks == 0 {
+        return None;
+    }
+    let total = s.f_blocks as f64;
+    let free = s.f_bfree as f64;
+    Some((((total - free) / total) * 100.0).round() as u32)
+}
+
+/// Answers 200 when the database is reachable, 503 otherwise.
+#[utoipa::path(get, path = "/health", tag = "operations",
+    responses((status = 200, description = "Healthy or degraded", body = Health),
+              (status = 503, description = "The database cannot be reached", body = Health)))]
+pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let db_ok = tokio::time::timeout(std::time::Duration::from_secs(3), state.app.db.ping()).await.unwrap_or(false);
+    let disk = disk_used_percent(&state.config.storage_path);
+    let disk_space = disk.map(|p| format!("{p}%")).unwrap_or_else(|| "unknown".into());
+    let (code, status) = match (db_ok, disk) {
+        (false, _) => (StatusCode::SERVICE_UNAVAILABLE, "unhealthy"),
+        (true, Some(p)) if p >= 90 => (StatusCode::OK, "degraded"),
+        (true, _) => (StatusCode::OK, "healthy"),
+    };
+    let database = if db_ok { "connected" } else { "disconnected" };
+    (code, Json(Health { status, database, queue: "operational", disk_space }))
+}
