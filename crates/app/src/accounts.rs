@@ -129,7 +129,11 @@ pub async fn create_token(app: &App, email: &str, company_id: Option<i64>, name:
         None if memberships.len() == 1 => memberships.into_iter().next().ok_or(AppError::NotFound("membership"))?,
         None if memberships.is_empty() => return Err(AppError::NotFound("membership")),
         None => {
-            return Err(AppError::field("company", "required", "the user belongs to several companies; pass --company"));
+            return Err(AppError::field(
+                "company",
+                "required",
+                "the user belongs to several companies; pass --company",
+            ));
         }
     };
     let mut bytes = [0u8; 32];

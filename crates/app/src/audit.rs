@@ -10,7 +10,7 @@ use crate::pagination::{Page, PageRequest};
 use crate::sql::{insert_ignore, stmt};
 use invoicepilot_domain::Permission;
 use invoicepilot_store::WriteTx;
-use invoicepilot_store::entity::audit_log;
+use invoicepilot_store::entity::{audit_head, audit_log};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -240,6 +240,18 @@ pub async fn verify_chain(app: &App, company_id: i64) -> Result<Vec<ChainViolati
         }
         prev = row.hash.clone();
         expected_seq = row.seq + 1;
+    }
+    // Rows removed from the end leave no gap behind them; the head remembers the last one.
+    let head = audit_head::Entity::find_by_id(company_id).one(app.db.conn()).await?;
+    if let Some(head) = head {
+        let last_seq = expected_seq - 1;
+        if head.seq != last_seq || head.last_hash != prev {
+            violations.push(ChainViolation {
+                company_id,
+                seq: head.seq,
+                problem: format!("the chain head records sequence {} but the log ends at {last_seq}", head.seq),
+            });
+        }
     }
     Ok(violations)
 }

@@ -14,6 +14,7 @@ pub mod invoices;
 pub mod numbering;
 pub mod pagination;
 pub mod payments;
+pub mod retry;
 pub mod sql;
 
 use clock::Clock;

@@ -49,6 +49,29 @@ pub async fn take_next(app: &App, tx: &WriteTx, company_id: i64, series: &str, p
     Ok(next - 1)
 }
 
+/// Creates a counter at 1 if it does not exist, in its own short transaction.
+pub async fn ensure_counter(app: &App, company_id: i64, series: &str, period: &str) -> Result<(), AppError> {
+    let exists = number_counter::Entity::find_by_id((company_id, series.to_owned(), period.to_owned()))
+        .one(app.db.conn())
+        .await?
+        .is_some();
+    if !exists {
+        let b = app.db.db_backend();
+        let sql = insert_ignore(
+            b,
+            "number_counters",
+            &["company_id", "series", "period", "next_value", "updated_at"],
+            &["company_id", "series", "period"],
+        );
+        let now = db_now(app.clock.as_ref());
+        app.db
+            .conn()
+            .execute_raw(stmt(b, &sql, vec![company_id.into(), series.into(), period.into(), 1i64.into(), now.into()]))
+            .await?;
+    }
+    Ok(())
+}
+
 /// A counter as `numbering show` prints it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CounterView {

@@ -178,7 +178,24 @@ pub async fn record(app: &App, ctx: &Ctx, input: PaymentInput) -> Result<Payment
     customers::find(app.db.conn(), ctx.company_id, customer_id)
         .await
         .map_err(|_| AppError::field("customer_id", "not_found", "no such customer in this company"))?;
+    let valid = ValidPayment { customer_id, amount, received_on, method, reference, payer_name, requested };
+    crate::retry::with_retry(|| record_once(app, ctx, &valid)).await
+}
 
+/// A payment request that passed validation.
+struct ValidPayment {
+    customer_id: i64,
+    amount: i64,
+    received_on: chrono::NaiveDate,
+    method: PaymentMethod,
+    reference: Option<String>,
+    payer_name: Option<String>,
+    requested: Option<Vec<(i64, i64)>>,
+}
+
+async fn record_once(app: &App, ctx: &Ctx, v: &ValidPayment) -> Result<PaymentView, AppError> {
+    let (customer_id, amount, received_on, method) = (v.customer_id, v.amount, v.received_on, v.method);
+    let (reference, payer_name, requested) = (v.reference.clone(), v.payer_name.clone(), v.requested.clone());
     let tx = app.db.begin_write().await?;
     let mut allocations: Vec<(invoice::Model, i64)> = Vec::new();
     match requested {
@@ -382,6 +399,10 @@ pub async fn list(
 /// allocations and credit are taken back. 409 when already reversed or itself a reversal.
 pub async fn reverse(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Result<PaymentView, AppError> {
     ctx.require(Permission::ManagePayments)?;
+    crate::retry::with_retry(|| reverse_once(app, ctx, id, if_match)).await
+}
+
+async fn reverse_once(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Result<PaymentView, AppError> {
     let tx = app.db.begin_write().await?;
     let mut q = payment::Entity::find_by_id(id).filter(payment::Column::CompanyId.eq(ctx.company_id));
     if tx.backend() != Backend::Sqlite {

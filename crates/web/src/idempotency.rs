@@ -13,18 +13,36 @@ use serde_json::{Value, json};
 
 const REPLAYED: &str = "idempotent-replayed";
 
-/// Replays, refuses or records POSTs that carry `Idempotency-Key`; adds the request id to
-/// server-error bodies.
+/// Replays, refuses or records POSTs that carry `Idempotency-Key`.
 pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let request_id = crate::request_id::of(req.headers());
     let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let response = match key {
+    match key {
         Some(key) if req.method() == Method::POST && req.uri().path().starts_with("/api/") => {
             idempotent(&state, key, req, next).await
         }
         _ => next.run(req).await,
-    };
-    if response.status().is_server_error() { with_request_id(response, request_id).await } else { response }
+    }
+}
+
+/// Makes every API error a problem body (also those of outer layers, such as 413 from the
+/// body limit) and puts the request id into every 5xx body.
+pub async fn problem_bodies(req: Request, next: Next) -> Response {
+    let request_id = crate::request_id::of(req.headers());
+    let is_api = req.uri().path().starts_with("/api/");
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if is_api && status.is_client_error() && !is_problem {
+        let detail = match status.as_u16() {
+            413 => "the request body is too large",
+            _ => "the request could not be processed",
+        };
+        return ApiError::new(status, "http", detail).into_response();
+    }
+    if status.is_server_error() { with_request_id(response, request_id).await } else { response }
 }
 
 async fn idempotent(state: &AppState, key: String, req: Request, next: Next) -> Response {

@@ -11,7 +11,7 @@ use crate::context::Ctx;
 use crate::customers;
 use crate::error::AppError;
 use crate::input::Checker;
-use crate::numbering::{INVOICE_SERIES, take_next};
+use crate::numbering::{INVOICE_SERIES, ensure_counter, take_next};
 use invoicepilot_domain::{InvoiceStatus, Permission, Quantity, TaxRate, Yen, limits};
 use invoicepilot_store::entity::{invoice, invoice_line};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -30,7 +30,19 @@ fn check_version(current: &invoice::Model, if_match: Option<i64>) -> Result<(), 
 /// freezes issuer, customer, lines and totals. 409 when not a draft or without lines.
 pub async fn issue(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Result<InvoiceView, AppError> {
     ctx.require(Permission::ManageInvoices)?;
+    crate::retry::with_retry(|| issue_once(app, ctx, id, if_match)).await
+}
+
+async fn issue_once(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Result<InvoiceView, AppError> {
     let settings = company::load(app, ctx.company_id).await?;
+    // Create a missing counter outside the issuing transaction: inserting it inside would
+    // make concurrent first issues of a period deadlock on InnoDB's gap locks.
+    if let Some(row) =
+        invoice::Entity::find_by_id(id).filter(invoice::Column::CompanyId.eq(ctx.company_id)).one(app.db.conn()).await?
+    {
+        let period = settings.number_format.period_key(row.issue_date, settings.model.fiscal_year_start_month as u32);
+        ensure_counter(app, ctx.company_id, INVOICE_SERIES, &period).await?;
+    }
     let tx = app.db.begin_write().await?;
     let current = lock_invoice(&tx, ctx, id).await?;
     if current.status != InvoiceStatus::Draft.code() {

@@ -1,0 +1,113 @@
+//! Bad input gets 400/415/422 with a problem body, never 500.
+
+use crate::helpers::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn malformed_bodies_are_400() {
+    let app = spawn_app().await;
+    let c = app.customer("A").await;
+    for body in [
+        &b"{\"name\":"[..],
+        b"[]",
+        b"null",
+        b"{\"name\": \"x\", \"unknown\": 1}",
+        b"{\"name\": 123}",
+        b"{\"name\": \"\xff\xfe\"}",
+        b"",
+    ] {
+        let r = app.raw("POST", "/api/v1/customers", body.to_vec(), Some("application/json")).await;
+        assert_problem(&r, 400);
+    }
+    let mut wrong = worked_example(c, "2026-11-01");
+    wrong["lines"][0]["unit_price"] = json!("abc");
+    assert_problem(&app.post("/api/v1/invoices", wrong).await, 400);
+    let mut wrong = worked_example(c, "2026-11-01");
+    wrong["lines"][0]["colour"] = json!("red");
+    assert_problem(&app.post("/api/v1/invoices", wrong).await, 400);
+    let mut wrong = worked_example(c, "2026-11-01");
+    wrong["customer_id"] = json!("1");
+    assert_problem(&app.post("/api/v1/invoices", wrong).await, 400);
+    assert_problem(&app.raw("POST", "/api/v1/customers", b"{\"name\":\"x\"}".to_vec(), None).await, 415);
+    assert_problem(
+        &app.raw("POST", "/api/v1/customers", b"name=x".to_vec(), Some("application/x-www-form-urlencoded")).await,
+        415,
+    );
+    let huge = format!("{{\"name\": \"{}\"}}", "x".repeat(3 * 1024 * 1024));
+    assert_problem(&app.raw("POST", "/api/v1/customers", huge.into_bytes(), Some("application/json")).await, 413);
+}
+
+#[tokio::test]
+async fn rule_breaking_values_are_422_with_field_paths() {
+    let app = spawn_app().await;
+    let c = app.customer("A").await;
+    let cases = [
+        ("lines[0].quantity", json!({"quantity": "-1"})),
+        ("lines[0].quantity", json!({"quantity": "abc"})),
+        ("lines[0].quantity", json!({"quantity": "1.00001"})),
+        ("lines[0].tax_rate", json!({"tax_rate": "7"})),
+        ("lines[0].tax_rate", json!({"tax_rate": "5%"})),
+        ("lines[0].description", json!({"description": "x".repeat(10_000)})),
+        ("lines[0].description", json!({"description": ""})),
+        ("lines[0].unit", json!({"unit": null})),
+    ];
+    for (field, patch) in cases {
+        let mut body = worked_example(c, "2026-11-01");
+        for (k, v) in patch.as_object().unwrap() {
+            body["lines"][0][k] = v.clone();
+        }
+        let r = app.post("/api/v1/invoices", body).await;
+        assert_problem(&r, 422);
+        assert!(r.body["errors"].as_array().unwrap().iter().any(|e| e["field"] == field), "{field}: {:?}", r.body);
+    }
+    let r = app.post("/api/v1/customers", json!({"name": "x".repeat(10_000)})).await;
+    assert_problem(&r, 422);
+    assert_eq!(r.body["errors"][0]["field"], "name");
+    assert_eq!(r.body["errors"][0]["code"], "too_long");
+    for bad in [
+        json!({"name": "x", "registration_number": "T123"}),
+        json!({"name": "x", "email": "not-an-email"}),
+        json!({"name": "x", "honorific": "殿"}),
+        json!({"name": "x", "payment_terms": {"closing_day": 30, "months_after": 1, "payment_day": 31, "holiday_rule": "none"}}),
+        json!({"name": "x", "payment_terms": {"closing_day": 31, "months_after": 9, "payment_day": 31, "holiday_rule": "none"}}),
+        json!({"name": "x", "payment_terms": {"closing_day": 31, "months_after": 1, "payment_day": 31, "holiday_rule": "sometimes"}}),
+        json!({"name": ""}),
+        json!({}),
+    ] {
+        assert_problem(&app.post("/api/v1/customers", bad).await, 422);
+    }
+    let mut body = worked_example(c, "2026-11-31");
+    assert_problem(&app.post("/api/v1/invoices", body.clone()).await, 422);
+    body["issue_date"] = json!("2026-11-01");
+    body["customer_id"] = json!(999_999);
+    assert_problem(&app.post("/api/v1/invoices", body.clone()).await, 422);
+    body["customer_id"] = json!(c);
+    body.as_object_mut().unwrap().remove("lines");
+    assert_problem(&app.post("/api/v1/invoices", body).await, 422);
+    // A registration number with a wrong check digit is accepted with a warning flag.
+    let r = app.post("/api/v1/customers", json!({"name": "x", "registration_number": "T2835678256246"})).await;
+    assert_eq!(r.status, 201);
+    assert_eq!(r.body["registration_number_valid"], false);
+}
+
+#[tokio::test]
+async fn unknown_routes_and_ids() {
+    let app = spawn_app().await;
+    assert_problem(&app.get("/api/v1/nothing").await, 404);
+    assert_problem(&app.get("/api/v1/invoices/abc").await, 404);
+    assert_problem(&app.get("/api/v1/invoices/99999999999999999999").await, 404);
+    assert_problem(&app.req("PATCH", "/api/v1/customers", None, &[]).await, 405);
+}
+
+#[tokio::test]
+async fn health_reports_the_four_fields() {
+    let app = spawn_app().await;
+    let r = app.client.get(format!("{}/health", app.address)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = r.json().await.unwrap();
+    let keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(keys, ["database", "disk_space", "queue", "status"]);
+    assert_eq!(v["database"], "connected");
+    assert_eq!(v["queue"], "operational");
+    assert!(v["disk_space"].as_str().unwrap().ends_with('%'));
+}

@@ -1,0 +1,287 @@
+//! `spawn_app`: the real application on port 0 with a fresh database.
+//!
+//! The backend comes from `TEST_DATABASE_URL` (a server URL whose database is used only
+//! to create a fresh database per test); without it, a temporary SQLite file.
+
+use invoicepilot_app::App;
+use invoicepilot_app::clock::{Clock, FixedClock};
+use invoicepilot_domain::Role;
+use invoicepilot_store::migration::{Migrator, MigratorTrait};
+use invoicepilot_store::{ConnectSettings, DatabaseUrl, Db};
+use invoicepilot_web::{AppState, WebConfig};
+use rand::RngCore;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// A running app and a client for it.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub token: String,
+    pub company_id: i64,
+    pub app: App,
+    pub clock: Arc<FixedClock>,
+    _tmp: Option<TempDir>,
+}
+
+/// A temporary folder removed on drop.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn random_suffix() -> String {
+    let mut b = [0u8; 6];
+    rand::rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// Options of [`spawn_app_with`].
+pub struct Options {
+    pub rate_limit: u32,
+    pub now: &'static str,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { rate_limit: 0, now: "2026-11-30T01:00:00Z" }
+    }
+}
+
+/// Creates a fresh database on the server of `base`, returning its URL.
+async fn fresh_server_database(base: &str) -> String {
+    use sea_orm::{ConnectionTrait, Database};
+    let name = format!("ipt_{}_{}", chrono::Utc::now().timestamp(), random_suffix());
+    let admin = Database::connect(base).await.unwrap_or_else(|e| panic!("TEST_DATABASE_URL unreachable: {e}"));
+    let mysql = base.starts_with("mysql") || base.starts_with("mariadb");
+    // Drop leftovers of crashed runs older than a day.
+    let list = if mysql {
+        "SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name LIKE 'ipt\\_%'"
+    } else {
+        "SELECT datname AS name FROM pg_database WHERE datname LIKE 'ipt\\_%'"
+    };
+    let cutoff = chrono::Utc::now().timestamp() - 86_400;
+    if let Ok(rows) = admin.query_all_raw(sea_orm::Statement::from_string(admin.get_database_backend(), list)).await {
+        for r in rows {
+            let n: String = r.try_get("", "name").unwrap_or_default();
+            let ts: i64 = n.split('_').nth(1).and_then(|t| t.parse().ok()).unwrap_or(i64::MAX);
+            if ts < cutoff {
+                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {n}")).await;
+            }
+        }
+    }
+    let create = if mysql {
+        format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    } else {
+        format!("CREATE DATABASE {name}")
+    };
+    admin.execute_unprepared(&create).await.expect("create test database");
+    let _ = admin.close().await;
+    let mut url = url_with_db(base, &name);
+    if mysql && url.starts_with("mariadb") {
+        url = format!("mysql{}", &url["mariadb".len()..]);
+    }
+    url
+}
+
+fn url_with_db(base: &str, db: &str) -> String {
+    let (without_query, query) = match base.split_once('?') {
+        Some((a, q)) => (a, format!("?{q}")),
+        None => (base, String::new()),
+    };
+    let scheme_end = without_query.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = without_query[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(without_query.len());
+    format!("{}/{db}{query}", &without_query[..path_start])
+}
+
+/// Which backend the suite runs on, for messages.
+pub fn backend_name() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .and_then(|u| u.split(':').next().map(str::to_owned))
+        .unwrap_or("sqlite".into())
+}
+
+/// A database ready for use: migrated, empty.
+pub async fn fresh_db() -> (Db, Option<TempDir>) {
+    let (url, tmp) = match std::env::var("TEST_DATABASE_URL").ok().filter(|s| !s.is_empty()) {
+        Some(base) => (DatabaseUrl::parse(&fresh_server_database(&base).await).expect("url"), None),
+        None => {
+            let dir = std::env::temp_dir().join(format!("invoicepilot-test-{}", random_suffix()));
+            (DatabaseUrl::Sqlite(dir.join("test.db")), Some(TempDir(dir)))
+        }
+    };
+    let db = Db::connect(&url, &ConnectSettings { max_connections: 20, sqlite_synchronous_full: true })
+        .await
+        .expect("connect test database");
+    Migrator::up(db.conn(), None).await.expect("migrate");
+    (db, tmp)
+}
+
+/// Starts the app with default options.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+/// Starts the app: fresh database, one company, an owner with a token.
+pub async fn spawn_app_with(opts: Options) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        let _ = tracing_subscriber::fmt().with_env_filter("info,sqlx=warn").with_test_writer().try_init();
+    }
+    let (db, tmp) = fresh_db().await;
+    let clock = Arc::new(FixedClock::new(opts.now.parse().expect("now")));
+    let app = App::with_clock(db, clock.clone() as Arc<dyn Clock>);
+    let company =
+        invoicepilot_app::company::create(&app, "株式会社テスト", Some("T7120001168421")).await.expect("company");
+    let company_id = company.model.id;
+    let token = new_token(&app, company_id, Role::Owner, "owner").await;
+    let state =
+        AppState::new(app.clone(), WebConfig { api_rate_limit: opts.rate_limit, storage_path: std::env::temp_dir() });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(invoicepilot_web::serve(listener, state, std::future::pending()));
+    TestApp {
+        address,
+        client: reqwest::Client::builder().pool_max_idle_per_host(64).build().expect("client"),
+        token,
+        company_id,
+        app,
+        clock,
+        _tmp: tmp,
+    }
+}
+
+/// A user with `role` in `company_id` and a token for it.
+pub async fn new_token(app: &App, company_id: i64, role: Role, who: &str) -> String {
+    let email = format!("{who}-{}@example.com", random_suffix());
+    invoicepilot_app::accounts::create_user(app, &email, "correct horse battery staple", company_id, role)
+        .await
+        .expect("user");
+    invoicepilot_app::accounts::create_token(app, &email, Some(company_id), "test").await.expect("token")
+}
+
+/// A response, read.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Resp {
+    /// The ETag version.
+    pub fn etag(&self) -> Option<String> {
+        self.headers.get("etag").and_then(|v| v.to_str().ok()).map(str::to_owned)
+    }
+}
+
+impl TestApp {
+    /// Sends a request with the owner's token.
+    pub async fn req(&self, method: &str, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Resp {
+        self.req_as(&self.token, method, path, body, headers).await
+    }
+
+    /// Sends a request with a given token.
+    pub async fn req_as(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut rb =
+            self.client.request(method.parse().expect("method"), format!("{}{path}", self.address)).bearer_auth(token);
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        if let Some(b) = body {
+            rb = rb.header(CONTENT_TYPE, HeaderValue::from_static("application/json")).body(b.to_string());
+        }
+        read(rb.send().await.expect("request")).await
+    }
+
+    /// Sends raw bytes as a JSON body.
+    pub async fn raw(&self, method: &str, path: &str, bytes: Vec<u8>, content_type: Option<&str>) -> Resp {
+        let mut rb = self
+            .client
+            .request(method.parse().expect("method"), format!("{}{path}", self.address))
+            .bearer_auth(&self.token);
+        if let Some(ct) = content_type {
+            rb = rb.header(CONTENT_TYPE, ct);
+        }
+        read(rb.body(bytes).send().await.expect("request")).await
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.req("GET", path, None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Resp {
+        self.req("POST", path, Some(body), &[]).await
+    }
+
+    /// Creates a customer and returns its id.
+    pub async fn customer(&self, name: &str) -> i64 {
+        let r = self.post("/api/v1/customers", json!({"name": name, "name_kana": "テスト"})).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        r.body["id"].as_i64().expect("id")
+    }
+
+    /// Creates a 5-line draft (10% and 8%) and returns it.
+    pub async fn draft(&self, customer_id: i64, issue_date: &str) -> Value {
+        let r = self.post("/api/v1/invoices", worked_example(customer_id, issue_date)).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        r.body
+    }
+
+    /// Creates and issues the worked example; returns the issued invoice.
+    pub async fn issued(&self, customer_id: i64, issue_date: &str) -> Value {
+        let d = self.draft(customer_id, issue_date).await;
+        let r = self.req("POST", &format!("/api/v1/invoices/{}/issue", d["id"]), None, &[]).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        r.body
+    }
+}
+
+async fn read(resp: reqwest::Response) -> Resp {
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let bytes = resp.bytes().await.expect("body");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+    };
+    Resp { status, headers, body }
+}
+
+/// japan-rules.md §1.4: three 10% lines and two 8% lines.
+pub fn worked_example(customer_id: i64, issue_date: &str) -> Value {
+    json!({
+        "customer_id": customer_id,
+        "issue_date": issue_date,
+        "lines": [
+            {"description": "Webサイト保守（月額）", "quantity": "1", "unit": "式", "unit_price": 12345, "tax_rate": "10"},
+            {"description": "デザイン修正", "quantity": "3", "unit": "時間", "unit_price": 2263, "tax_rate": "10"},
+            {"description": "サーバー費用", "quantity": "1", "unit": "月", "unit_price": 2555, "tax_rate": "10"},
+            {"description": "菓子詰め合わせ", "quantity": "1", "unit": "箱", "unit_price": 4321, "tax_rate": "8"},
+            {"description": "コーヒー豆 200g", "quantity": "1", "unit": "袋", "unit_price": 1999, "tax_rate": "8"}
+        ]
+    })
+}
+
+/// Asserts a problem+json body with a status.
+pub fn assert_problem(r: &Resp, status: u16) {
+    assert_eq!(r.status, status, "body: {:?}", r.body);
+    let ct = r.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    assert_eq!(ct, "application/problem+json", "content type for {status}");
+    for f in ["type", "title", "status", "detail"] {
+        assert!(r.body.get(f).is_some(), "problem body lacks {f}: {:?}", r.body);
+    }
+    assert_eq!(r.body["status"], status);
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests of the JSON API against the real server.
+
+mod bad_input;
+mod company;
+mod concurrency;
+mod customers;
+mod helpers;
+mod invoices;
+mod isolation;
+mod openapi;
+mod payments;
