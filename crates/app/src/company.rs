@@ -367,10 +367,10 @@ pub async fn update(
     let m = current.model.clone();
     let mut c = Checker::default();
     let mut am: company::ActiveModel = m.clone().into();
-    if let Some(v) = input.name {
-        if let Some(n) = c.required_text("name", v, limits::NAME) {
-            am.name = Set(n);
-        }
+    if let Some(v) = input.name
+        && let Some(n) = c.required_text("name", v, limits::NAME)
+    {
+        am.name = Set(n);
     }
     if let Some(v) = input.postal_code {
         am.postal_code = Set(c.text("postal_code", v, limits::POSTAL_CODE));

@@ -32,6 +32,14 @@ pub enum StoreError {
         /// Why.
         reason: String,
     },
+    /// The server did not accept a connection.
+    #[error("cannot connect to database {url}: {reason}")]
+    Unreachable {
+        /// Masked URL.
+        url: String,
+        /// Why, as the driver says.
+        reason: String,
+    },
     /// The server or file could not be opened.
     #[error("cannot connect to database {url}: {source}")]
     Connect {
@@ -89,6 +97,7 @@ impl Db {
             DatabaseUrl::Postgres(u) => (u.clone(), Backend::Postgres),
             DatabaseUrl::MySql(u) => (u.clone(), Backend::MySql),
         };
+        probe(url, &masked_url).await?;
         let mut opts = ConnectOptions::new(conn_url);
         opts.max_connections(settings.max_connections)
             .min_connections(0)
@@ -155,6 +164,25 @@ impl Db {
     /// Closes the pool.
     pub async fn close(self) {
         let _ = self.conn.close().await;
+    }
+}
+
+/// One direct connection attempt, so that a wrong or unreachable server is reported at
+/// once with its cause instead of after the pool's acquire timeout.
+async fn probe(url: &DatabaseUrl, masked_url: &str) -> Result<(), StoreError> {
+    use sqlx::Connection;
+    let fail = |reason: String| StoreError::Unreachable { url: masked_url.to_owned(), reason };
+    let attempt = async {
+        match url {
+            DatabaseUrl::Sqlite(_) => Ok(()),
+            DatabaseUrl::Postgres(u) => sqlx::PgConnection::connect(u).await.map(|c| drop(c.close())),
+            DatabaseUrl::MySql(u) => sqlx::MySqlConnection::connect(u).await.map(|c| drop(c.close())),
+        }
+    };
+    match tokio::time::timeout(Duration::from_secs(10), attempt).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(fail(e.to_string().replace('\n', " "))),
+        Err(_) => Err(fail("no answer within 10 s".into())),
     }
 }
 

@@ -30,9 +30,12 @@ pub struct Problem {
     pub request_id: Option<String>,
 }
 
-/// An error on its way to becoming a problem response.
+/// An error on its way to becoming a problem response (boxed: errors travel in `Result`s).
 #[derive(Debug)]
-pub struct ApiError {
+pub struct ApiError(Box<ProblemParts>);
+
+#[derive(Debug)]
+struct ProblemParts {
     status: StatusCode,
     kind: &'static str,
     detail: String,
@@ -45,7 +48,7 @@ pub struct ApiError {
 impl ApiError {
     /// A problem with a status, kind and detail.
     pub fn new(status: StatusCode, kind: &'static str, detail: impl Into<String>) -> ApiError {
-        ApiError {
+        ApiError(Box::new(ProblemParts {
             status,
             kind,
             detail: detail.into(),
@@ -53,7 +56,7 @@ impl ApiError {
             current_version: None,
             retry_after: None,
             request_id: None,
-        }
+        }))
     }
 
     /// 400: the body or query could not be read as the declared types.
@@ -64,19 +67,19 @@ impl ApiError {
     /// 429 with `Retry-After`.
     pub fn too_many_requests(retry_after: u64) -> ApiError {
         let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", "too many requests; slow down");
-        e.retry_after = Some(retry_after);
+        e.0.retry_after = Some(retry_after);
         e
     }
 
     /// Attaches the request id (always done for 5xx).
     pub fn with_request_id(mut self, id: Option<String>) -> ApiError {
-        self.request_id = id;
+        self.0.request_id = id;
         self
     }
 
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 }
 
@@ -92,7 +95,7 @@ impl From<AppError> for ApiError {
                     "version-mismatch",
                     format!("the resource was changed by someone else; its current version is {current}"),
                 );
-                a.current_version = Some(current);
+                a.0.current_version = Some(current);
                 a
             }
             AppError::PreconditionRequired => ApiError::new(
@@ -104,7 +107,7 @@ impl From<AppError> for ApiError {
                 let detail =
                     errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
                 let mut a = ApiError::new(S::UNPROCESSABLE_ENTITY, "validation", detail);
-                a.errors = Some(errors);
+                a.0.errors = Some(errors);
                 a
             }
             AppError::Forbidden => ApiError::new(S::FORBIDDEN, "forbidden", "your role does not allow this"),
@@ -141,21 +144,19 @@ fn title(status: StatusCode) -> String {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if self.status.is_server_error() && self.request_id.is_none() {
-            tracing::warn!(status = %self.status, "server error without request id");
-        }
+        let p = *self.0;
         let body = Problem {
-            kind: format!("urn:invoicepilot:problem:{}", self.kind),
-            title: title(self.status),
-            status: self.status.as_u16(),
-            detail: self.detail,
-            errors: self.errors,
-            current_version: self.current_version,
-            request_id: self.request_id,
+            kind: format!("urn:invoicepilot:problem:{}", p.kind),
+            title: title(p.status),
+            status: p.status.as_u16(),
+            detail: p.detail,
+            errors: p.errors,
+            current_version: p.current_version,
+            request_id: p.request_id,
         };
-        let mut resp = (self.status, Json(body)).into_response();
+        let mut resp = (p.status, Json(body)).into_response();
         resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-        if let Some(secs) = self.retry_after {
+        if let Some(secs) = p.retry_after {
             resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         resp

@@ -133,10 +133,10 @@ pub fn validate(input: InvoiceInput, settings: &CompanySettings, today: NaiveDat
         None
     });
     let due = c.date("due_date", input.due_date.as_deref());
-    if let (Some(i), Some(d)) = (issue_date, due) {
-        if d < i {
-            c.push("due_date", "invalid", "due_date must not be before issue_date");
-        }
+    if let (Some(i), Some(d)) = (issue_date, due)
+        && d < i
+    {
+        c.push("due_date", "invalid", "due_date must not be before issue_date");
     }
     let notes = c.text("notes", input.notes, limits::NOTES);
     let lines_in = c.required("lines", input.lines).unwrap_or_default();

@@ -1,0 +1,133 @@
+//! The command-line contract of `API.md`, exercised on the real binary.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+struct Env {
+    dir: PathBuf,
+}
+
+impl Env {
+    fn new(name: &str) -> Env {
+        let dir = std::env::temp_dir().join(format!("invoicepilot-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Env { dir }
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_invoicepilot"));
+        c.current_dir(&self.dir).env_remove("DATABASE_URL").env("STORAGE_PATH", self.dir.join("storage"));
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).stdin(Stdio::null()).output().unwrap()
+    }
+
+    fn run_with_stdin(&self, args: &[&str], input: &str) -> Output {
+        let mut child = self.cmd().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn company_user_token_and_numbering() {
+    let env = Env::new("setup");
+    let o = env.run(&["company", "create", "--name", "株式会社テスト", "--registration-number", "T7120001168421"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), "1", "prints only the id");
+
+    let o = env.run_with_stdin(&["user", "create", "--email", "Keiri@Example.com", "--company", "1", "--role", "accountant"], "a long enough password\n");
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let o = env.run(&["token", "create", "--email", "keiri@example.com"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let token = stdout(&o);
+    assert_eq!(token.lines().count(), 1, "prints only the token");
+    assert!(token.trim().starts_with("ip_"));
+
+    let o = env.run(&["numbering", "set-next", "--series", "I", "--period", "2026", "501"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let last = stdout(&o).lines().last().unwrap().to_owned();
+    let v: serde_json::Value = serde_json::from_str(&last).unwrap();
+    assert_eq!(v["next"], 501);
+
+    let o = env.run(&["numbering", "set-next", "--series", "I", "--period", "2026", "100"]);
+    assert!(!o.status.success(), "going backwards must fail");
+    assert_eq!(stderr(&o).trim().lines().count(), 1, "one line on stderr: {}", stderr(&o));
+    assert!(stderr(&o).contains("backwards"));
+
+    let o = env.run(&["numbering", "show"]);
+    assert!(stdout(&o).lines().any(|l| l.contains("2026") && l.contains("501")), "{}", stdout(&o));
+
+    let o = env.run(&["user", "create", "--email", "x@example.com", "--company", "1", "--role", "emperor"]);
+    assert!(!o.status.success());
+    let o = env.run_with_stdin(&["user", "create", "--email", "x@example.com", "--company", "1", "--role", "viewer"], "short\n");
+    assert!(!o.status.success(), "short passwords are refused");
+}
+
+#[test]
+fn migrate_dry_run_lists_pending_migrations() {
+    let env = Env::new("migrate");
+    let o = env.run(&["migrate", "--dry-run"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("pending: m20261203_000001_core"));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).lines().last().unwrap()).unwrap();
+    assert_eq!(v["pending"], 1);
+    let o = env.run(&["migrate"]);
+    assert!(o.status.success());
+    let o = env.run(&["migrate", "--dry-run"]);
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).lines().last().unwrap()).unwrap();
+    assert_eq!(v["pending"], 0);
+}
+
+#[test]
+fn bad_database_urls_stop_with_one_masked_line() {
+    let env = Env::new("badurl");
+    for url in ["oracle://app:hunter2@db/x", "postgres://app:hunter2@127.0.0.1:1/x", "mysql://app:hunter2@127.0.0.1:1/x"] {
+        let o = env.cmd().args(["migrate"]).env("DATABASE_URL", url).output().unwrap();
+        assert!(!o.status.success(), "{url}");
+        let err = stderr(&o);
+        let lines: Vec<_> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "{url}: {err}");
+        assert!(!err.contains("hunter2"), "password leaked: {err}");
+        assert!(err.contains("app:****@"), "names the URL: {err}");
+    }
+}
+
+#[test]
+fn serve_creates_the_database_and_answers_health() {
+    let env = Env::new("serve");
+    let mut child = env.cmd().args(["serve", "--port", "0"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+    let rt = tokio_rt();
+    let body: serde_json::Value = rt.block_on(async { reqwest::get(format!("{url}/health")).await.unwrap().json().await.unwrap() });
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(body["status"], "healthy");
+    assert_eq!(body["database"], "connected");
+    assert!(env.dir.join("storage/invoicepilot.db").exists());
+}
+
+fn tokio_rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
