@@ -82,7 +82,13 @@ struct HttpResult {
     issue: Vec<Duration>,
 }
 
-async fn http_phase(address: &str, token: &str, customer: i64, clients: usize, secs: u64) -> anyhow::Result<HttpResult> {
+async fn http_phase(
+    address: &str,
+    token: &str,
+    customer: i64,
+    clients: usize,
+    secs: u64,
+) -> anyhow::Result<HttpResult> {
     let client = reqwest::Client::builder().pool_max_idle_per_host(clients * 2).build()?;
     let deadline = Instant::now() + Duration::from_secs(secs);
     let mut tasks = Vec::new();
@@ -233,15 +239,22 @@ async fn raw_phase(db: &Db, company: i64, clients: usize, secs: u64) -> anyhow::
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let (url, tmp) = fresh_database(&args).await?;
-    let db = Db::connect(&url, &ConnectSettings { max_connections: (args.clients as u32 + 4).max(8), sqlite_synchronous_full: true }).await?;
+    let db = Db::connect(
+        &url,
+        &ConnectSettings { max_connections: (args.clients as u32 + 4).max(8), sqlite_synchronous_full: true },
+    )
+    .await?;
     Migrator::up(db.conn(), None).await?;
     let app = App::new(db.clone());
-    let company = invoicepilot_app::company::create(&app, "ベンチ株式会社", None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let company =
+        invoicepilot_app::company::create(&app, "ベンチ株式会社", None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let cid = company.model.id;
     invoicepilot_app::accounts::create_user(&app, "bench@example.com", "benchmark password", cid, Role::Owner)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let token = invoicepilot_app::accounts::create_token(&app, "bench@example.com", Some(cid), "bench").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let token = invoicepilot_app::accounts::create_token(&app, "bench@example.com", Some(cid), "bench")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let customer = invoicepilot_app::customers::create(
         &app,
         &invoicepilot_app::Ctx::system(cid),

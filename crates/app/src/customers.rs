@@ -93,6 +93,23 @@ struct ValidCustomer {
     payment_terms: Option<String>,
 }
 
+impl ValidCustomer {
+    /// The editable columns, set; the caller adds keys, version and timestamps.
+    fn into_active_model(self) -> customer::ActiveModel {
+        customer::ActiveModel {
+            name: Set(self.name),
+            name_kana: Set(self.name_kana),
+            honorific: Set(self.honorific),
+            email: Set(self.email),
+            postal_code: Set(self.postal_code),
+            address: Set(self.address),
+            registration_number: Set(self.registration_number),
+            payment_terms: Set(self.payment_terms),
+            ..Default::default()
+        }
+    }
+}
+
 fn validate(input: CustomerInput) -> Result<ValidCustomer, AppError> {
     let mut c = Checker::default();
     let name = c.required_text("name", input.name, limits::NAME);
@@ -247,23 +264,12 @@ pub async fn create(app: &App, ctx: &Ctx, input: CustomerInput) -> Result<Custom
     let v = validate(input)?;
     let now = db_now(app.clock.as_ref());
     let tx = app.db.begin_write().await?;
-    let m = customer::ActiveModel {
-        company_id: Set(ctx.company_id),
-        name: Set(v.name),
-        name_kana: Set(v.name_kana),
-        honorific: Set(v.honorific),
-        email: Set(v.email),
-        postal_code: Set(v.postal_code),
-        address: Set(v.address),
-        registration_number: Set(v.registration_number),
-        payment_terms: Set(v.payment_terms),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&*tx)
-    .await?;
+    let mut am = v.into_active_model();
+    am.company_id = Set(ctx.company_id);
+    am.version = Set(1);
+    am.created_at = Set(now);
+    am.updated_at = Set(now);
+    let m = am.insert(&*tx).await?;
     let out = view(m, 0);
     audit::append(
         app,
@@ -294,19 +300,9 @@ pub async fn update(
     let expected = if_match.ok_or(AppError::PreconditionRequired)?;
     let v = validate(input)?;
     let tx = app.db.begin_write().await?;
-    let am = customer::ActiveModel {
-        name: Set(v.name),
-        name_kana: Set(v.name_kana),
-        honorific: Set(v.honorific),
-        email: Set(v.email),
-        postal_code: Set(v.postal_code),
-        address: Set(v.address),
-        registration_number: Set(v.registration_number),
-        payment_terms: Set(v.payment_terms),
-        version: Set(expected + 1),
-        updated_at: Set(db_now(app.clock.as_ref())),
-        ..Default::default()
-    };
+    let mut am = v.into_active_model();
+    am.version = Set(expected + 1);
+    am.updated_at = Set(db_now(app.clock.as_ref()));
     let res = customer::Entity::update_many()
         .set(am)
         .filter(customer::Column::Id.eq(id))

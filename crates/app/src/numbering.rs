@@ -27,14 +27,7 @@ pub async fn take_next(app: &App, tx: &WriteTx, company_id: i64, series: &str, p
         )
     };
     if tx.execute_raw(bump()).await?.rows_affected() == 0 {
-        let sql = insert_ignore(
-            b,
-            "number_counters",
-            &["company_id", "series", "period", "next_value", "updated_at"],
-            &["company_id", "series", "period"],
-        );
-        tx.execute_raw(stmt(b, &sql, vec![company_id.into(), series.into(), period.into(), 1i64.into(), now.into()]))
-            .await?;
+        create_if_missing(&**tx, company_id, series, period, now).await?;
         tx.execute_raw(bump()).await?;
     }
     let row = tx
@@ -56,19 +49,28 @@ pub async fn ensure_counter(app: &App, company_id: i64, series: &str, period: &s
         .await?
         .is_some();
     if !exists {
-        let b = app.db.db_backend();
-        let sql = insert_ignore(
-            b,
-            "number_counters",
-            &["company_id", "series", "period", "next_value", "updated_at"],
-            &["company_id", "series", "period"],
-        );
-        let now = db_now(app.clock.as_ref());
-        app.db
-            .conn()
-            .execute_raw(stmt(b, &sql, vec![company_id.into(), series.into(), period.into(), 1i64.into(), now.into()]))
-            .await?;
+        create_if_missing(app.db.conn(), company_id, series, period, db_now(app.clock.as_ref())).await?;
     }
+    Ok(())
+}
+
+/// `INSERT … ON CONFLICT DO NOTHING` of a counter starting at 1.
+async fn create_if_missing<C: ConnectionTrait>(
+    conn: &C,
+    company_id: i64,
+    series: &str,
+    period: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<(), AppError> {
+    let b = conn.get_database_backend();
+    let sql = insert_ignore(
+        b,
+        "number_counters",
+        &["company_id", "series", "period", "next_value", "updated_at"],
+        &["company_id", "series", "period"],
+    );
+    conn.execute_raw(stmt(b, &sql, vec![company_id.into(), series.into(), period.into(), 1i64.into(), now.into()]))
+        .await?;
     Ok(())
 }
 
@@ -148,14 +150,7 @@ pub async fn set_next(
     let b = app.db.db_backend();
     let tx = app.db.begin_write().await?;
     let now = db_now(app.clock.as_ref());
-    let sql = insert_ignore(
-        b,
-        "number_counters",
-        &["company_id", "series", "period", "next_value", "updated_at"],
-        &["company_id", "series", "period"],
-    );
-    tx.execute_raw(stmt(b, &sql, vec![company_id.into(), series.into(), period.into(), 1i64.into(), now.into()]))
-        .await?;
+    create_if_missing(&*tx, company_id, series, period, now).await?;
     let row = tx
         .query_one_raw(stmt(
             b,

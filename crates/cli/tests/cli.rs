@@ -27,7 +27,8 @@ impl Env {
     }
 
     fn run_with_stdin(&self, args: &[&str], input: &str) -> Output {
-        let mut child = self.cmd().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child =
+            self.cmd().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
         child.wait_with_output().unwrap()
     }
@@ -54,7 +55,10 @@ fn company_user_token_and_numbering() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o).trim(), "1", "prints only the id");
 
-    let o = env.run_with_stdin(&["user", "create", "--email", "Keiri@Example.com", "--company", "1", "--role", "accountant"], "a long enough password\n");
+    let o = env.run_with_stdin(
+        &["user", "create", "--email", "Keiri@Example.com", "--company", "1", "--role", "accountant"],
+        "a long enough password\n",
+    );
     assert!(o.status.success(), "{}", stderr(&o));
 
     let o = env.run(&["token", "create", "--email", "keiri@example.com"]);
@@ -79,7 +83,10 @@ fn company_user_token_and_numbering() {
 
     let o = env.run(&["user", "create", "--email", "x@example.com", "--company", "1", "--role", "emperor"]);
     assert!(!o.status.success());
-    let o = env.run_with_stdin(&["user", "create", "--email", "x@example.com", "--company", "1", "--role", "viewer"], "short\n");
+    let o = env.run_with_stdin(
+        &["user", "create", "--email", "x@example.com", "--company", "1", "--role", "viewer"],
+        "short\n",
+    );
     assert!(!o.status.success(), "short passwords are refused");
 }
 
@@ -101,7 +108,9 @@ fn migrate_dry_run_lists_pending_migrations() {
 #[test]
 fn bad_database_urls_stop_with_one_masked_line() {
     let env = Env::new("badurl");
-    for url in ["oracle://app:hunter2@db/x", "postgres://app:hunter2@127.0.0.1:1/x", "mysql://app:hunter2@127.0.0.1:1/x"] {
+    for url in
+        ["oracle://app:hunter2@db/x", "postgres://app:hunter2@127.0.0.1:1/x", "mysql://app:hunter2@127.0.0.1:1/x"]
+    {
         let o = env.cmd().args(["migrate"]).env("DATABASE_URL", url).output().unwrap();
         assert!(!o.status.success(), "{url}");
         let err = stderr(&o);
@@ -115,12 +124,14 @@ fn bad_database_urls_stop_with_one_masked_line() {
 #[test]
 fn serve_creates_the_database_and_answers_health() {
     let env = Env::new("serve");
-    let mut child = env.cmd().args(["serve", "--port", "0"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child =
+        env.cmd().args(["serve", "--port", "0"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let url = line.trim().rsplit(' ').next().unwrap().to_owned();
     let rt = tokio_rt();
-    let body: serde_json::Value = rt.block_on(async { reqwest::get(format!("{url}/health")).await.unwrap().json().await.unwrap() });
+    let body: serde_json::Value =
+        rt.block_on(async { reqwest::get(format!("{url}/health")).await.unwrap().json().await.unwrap() });
     child.kill().unwrap();
     let _ = child.wait();
     assert_eq!(body["status"], "healthy");

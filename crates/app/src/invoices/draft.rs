@@ -9,6 +9,7 @@ use crate::company;
 use crate::context::Ctx;
 use crate::customers;
 use crate::error::AppError;
+use chrono::NaiveDate;
 use invoicepilot_domain::{InvoiceStatus, Permission};
 use invoicepilot_store::WriteTx;
 use invoicepilot_store::entity::{invoice, invoice_line};
@@ -59,24 +60,13 @@ fn breakdown_json(draft: &ValidDraft) -> Result<String, AppError> {
     Ok(serde_json::to_string(&v)?)
 }
 
-/// `POST /invoices`: a new draft.
-pub async fn create_draft(app: &App, ctx: &Ctx, input: InvoiceInput) -> Result<InvoiceView, AppError> {
-    ctx.require(Permission::ManageInvoices)?;
-    let (draft, customer_name, due) = prepare(app, ctx, input).await?;
-    let now = db_now(app.clock.as_ref());
+/// The columns a draft's content decides, set; the caller adds keys, status and timestamps.
+fn draft_columns(draft: &ValidDraft, customer_name: String, due: NaiveDate) -> Result<invoice::ActiveModel, AppError> {
     let t = &draft.totals;
-    let tx = app.db.begin_write().await?;
-    let m = invoice::ActiveModel {
-        company_id: Set(ctx.company_id),
+    Ok(invoice::ActiveModel {
         customer_id: Set(draft.customer_id),
-        status: Set(InvoiceStatus::Draft.code().into()),
-        number: Set(None),
-        number_series: Set(None),
-        number_period: Set(None),
-        number_seq: Set(None),
         issue_date: Set(draft.issue_date),
         due_date: Set(Some(due)),
-        currency: Set("JPY".into()),
         prices_include_tax: Set(draft.prices_include_tax),
         withholding: Set(draft.withholding),
         notes: Set(draft.notes.clone()),
@@ -85,22 +75,28 @@ pub async fn create_draft(app: &App, ctx: &Ctx, input: InvoiceInput) -> Result<I
         total: Set(t.total.get()),
         withholding_tax: Set(t.withholding_tax.get()),
         amount_due: Set(t.amount_due.get()),
-        amount_paid: Set(0),
         balance: Set(t.amount_due.get()),
-        tax_breakdown: Set(breakdown_json(&draft)?),
+        tax_breakdown: Set(breakdown_json(draft)?),
         customer_name: Set(customer_name),
-        issuer_snapshot: Set(None),
-        customer_snapshot: Set(None),
-        void_reason: Set(None),
-        voided_at: Set(None),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        issued_at: Set(None),
         ..Default::default()
-    }
-    .insert(&*tx)
-    .await?;
+    })
+}
+
+/// `POST /invoices`: a new draft.
+pub async fn create_draft(app: &App, ctx: &Ctx, input: InvoiceInput) -> Result<InvoiceView, AppError> {
+    ctx.require(Permission::ManageInvoices)?;
+    let (draft, customer_name, due) = prepare(app, ctx, input).await?;
+    let now = db_now(app.clock.as_ref());
+    let tx = app.db.begin_write().await?;
+    let mut am = draft_columns(&draft, customer_name, due)?;
+    am.company_id = Set(ctx.company_id);
+    am.status = Set(InvoiceStatus::Draft.code().into());
+    am.currency = Set("JPY".into());
+    am.amount_paid = Set(0);
+    am.version = Set(1);
+    am.created_at = Set(now);
+    am.updated_at = Set(now);
+    let m = am.insert(&*tx).await?;
     insert_lines(&tx, ctx.company_id, m.id, &draft).await?;
     let view = load_view(app, &*tx, ctx.company_id, m.id).await?;
     audit::append(
@@ -143,27 +139,10 @@ pub async fn update_draft(
     }
     let expected = if_match.ok_or(AppError::PreconditionRequired)?;
     let (draft, customer_name, due) = prepare(app, ctx, input).await?;
-    let t = &draft.totals;
     let tx = app.db.begin_write().await?;
-    let am = invoice::ActiveModel {
-        customer_id: Set(draft.customer_id),
-        issue_date: Set(draft.issue_date),
-        due_date: Set(Some(due)),
-        prices_include_tax: Set(draft.prices_include_tax),
-        withholding: Set(draft.withholding),
-        notes: Set(draft.notes.clone()),
-        subtotal: Set(t.subtotal.get()),
-        tax_total: Set(t.tax_total.get()),
-        total: Set(t.total.get()),
-        withholding_tax: Set(t.withholding_tax.get()),
-        amount_due: Set(t.amount_due.get()),
-        balance: Set(t.amount_due.get()),
-        tax_breakdown: Set(breakdown_json(&draft)?),
-        customer_name: Set(customer_name),
-        version: Set(expected + 1),
-        updated_at: Set(db_now(app.clock.as_ref())),
-        ..Default::default()
-    };
+    let mut am = draft_columns(&draft, customer_name, due)?;
+    am.version = Set(expected + 1);
+    am.updated_at = Set(db_now(app.clock.as_ref()));
     let res = invoice::Entity::update_many()
         .set(am)
         .filter(invoice::Column::Id.eq(id))

@@ -148,3 +148,19 @@ async fn idempotency_keys_replay_and_refuse_other_bodies() {
     assert_eq!(b.body["id"], a.body["id"]);
     assert_eq!(app.get(&format!("/api/v1/invoices/{}", inv.body["id"])).await.body["amount_paid"], 1000);
 }
+
+#[tokio::test]
+async fn a_key_still_in_flight_answers_409() {
+    use invoicepilot_app::idempotency::{Claim, claim, fingerprint};
+    let app = spawn_app().await;
+    let c = app.customer("A").await;
+    let body = worked_example(c, "2026-11-01");
+    let token_id = invoicepilot_app::accounts::authenticate(&app.app, &app.token).await.unwrap().token_id;
+    // Another request with this key and body has been claimed and is still running.
+    let hash = fingerprint("POST", "/api/v1/invoices", body.to_string().as_bytes());
+    let first = claim(&app.app, app.company_id, token_id, "slow-1", &hash).await.unwrap();
+    assert!(matches!(first, Claim::Proceed(_)));
+    let r = app.req("POST", "/api/v1/invoices", Some(body), &[("Idempotency-Key", "slow-1")]).await;
+    assert_problem(&r, 409);
+    assert_eq!(app.get("/api/v1/invoices").await.body["items"], json!([]));
+}
