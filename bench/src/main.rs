@@ -146,7 +146,7 @@ macro_rules! raw_issue {
              30682, 0, 30682, '[]', 'bench', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
             p(1), p(2), p(3), p(4), p(5), p(6)
         );
-        let sql = raw_issue!(@sql $id_mode, sql);
+        let sql = format!("{sql}{}", raw_issue!(@suffix $id_mode));
         let number = format!("R-2026-{:08}", $seq);
         let q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind($company)
@@ -179,8 +179,12 @@ macro_rules! raw_issue {
         tx.commit().await?;
         anyhow::Ok(())
     }};
-    (@sql returning, $sql:expr) => { format!("{} RETURNING id", $sql) };
-    (@sql last_insert_id, $sql:expr) => { $sql };
+    (@suffix returning) => {
+        " RETURNING id"
+    };
+    (@suffix last_insert_id) => {
+        ""
+    };
     (@id returning, $q:expr, $tx:expr) => {{
         use sqlx::Row;
         $q.fetch_one(&mut *$tx).await?.try_get::<i64, _>(0)?

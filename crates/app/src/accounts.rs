@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use invoicepilot_domain::{Email, Role};
 use invoicepilot_store::entity::{api_token, company, membership, user};
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 
 /// Prefix that makes InvoicePilot tokens recognisable (e.g. by secret scanners).
@@ -169,6 +169,12 @@ pub async fn create_token(app: &App, email: &str, company_id: Option<i64>, name:
     Ok(token)
 }
 
+struct TokenRow {
+    id: i64,
+    user_id: i64,
+    company_id: i64,
+}
+
 /// Who a bearer token speaks for.
 #[derive(Debug, Clone)]
 pub struct Principal {
@@ -187,20 +193,26 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Principal, AppError>
     if !token.starts_with(TOKEN_PREFIX) || token.len() > 200 {
         return Err(AppError::Unauthorized);
     }
-    let t = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(token_hash(token)))
-        .one(app.db.conn())
+    // One round trip: the token and the owner's current role in the token's company.
+    let b = app.db.db_backend();
+    let row = app
+        .db
+        .conn()
+        .query_one_raw(crate::sql::stmt(
+            b,
+            "SELECT t.id, t.user_id, t.company_id, m.role FROM api_tokens t \
+             JOIN memberships m ON m.user_id = t.user_id AND m.company_id = t.company_id \
+             WHERE t.token_hash = ? AND t.revoked_at IS NULL",
+            vec![token_hash(token).into()],
+        ))
         .await?
         .ok_or(AppError::Unauthorized)?;
-    if t.revoked_at.is_some() {
-        return Err(AppError::Unauthorized);
-    }
-    let m = membership::Entity::find()
-        .filter(membership::Column::UserId.eq(t.user_id))
-        .filter(membership::Column::CompanyId.eq(t.company_id))
-        .one(app.db.conn())
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    let role: Role = m.role.parse().map_err(|_| AppError::Unauthorized)?;
+    let role: String = row.try_get("", "role")?;
+    let role: Role = role.parse().map_err(|_| AppError::Unauthorized)?;
+    let t = TokenRow {
+        id: row.try_get("", "id")?,
+        user_id: row.try_get("", "user_id")?,
+        company_id: row.try_get("", "company_id")?,
+    };
     Ok(Principal { token_id: t.id, user_id: t.user_id, company_id: t.company_id, role })
 }

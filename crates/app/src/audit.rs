@@ -11,7 +11,9 @@ use crate::sql::{insert_ignore, stmt};
 use invoicepilot_domain::Permission;
 use invoicepilot_store::WriteTx;
 use invoicepilot_store::entity::{audit_head, audit_log};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
@@ -75,20 +77,39 @@ pub fn row_hash(row: &audit_log::Model) -> String {
 /// so call it late in the transaction.
 pub async fn append(app: &App, tx: &WriteTx, ctx: &Ctx, entry: AuditEntry) -> Result<(), AppError> {
     let b = app.db.db_backend();
-    let bump = || stmt(b, "UPDATE audit_heads SET seq = seq + 1 WHERE company_id = ?", vec![ctx.company_id.into()]);
-    if tx.execute_raw(bump()).await?.rows_affected() == 0 {
-        let sql = insert_ignore(b, "audit_heads", &["company_id", "seq", "last_hash"], &["company_id"]);
-        tx.execute_raw(stmt(b, &sql, vec![ctx.company_id.into(), 0i64.into(), GENESIS_HASH.into()])).await?;
-        tx.execute_raw(bump()).await?;
-    }
-    let head = tx
-        .query_one_raw(stmt(
+    // PostgreSQL and SQLite return the bumped head in the same statement; MySQL reads it back.
+    let returning = if b == DbBackend::MySql { "" } else { " RETURNING seq, last_hash" };
+    let bump = || {
+        stmt(
             b,
-            "SELECT seq, last_hash FROM audit_heads WHERE company_id = ?",
+            &format!("UPDATE audit_heads SET seq = seq + 1 WHERE company_id = ?{returning}"),
             vec![ctx.company_id.into()],
-        ))
-        .await?
-        .ok_or_else(|| AppError::Internal("audit head vanished".into()))?;
+        )
+    };
+    let run_bump = || async {
+        if returning.is_empty() {
+            let changed = tx.execute_raw(bump()).await?.rows_affected() > 0;
+            if !changed {
+                return Ok::<_, DbErr>(None);
+            }
+            tx.query_one_raw(stmt(
+                b,
+                "SELECT seq, last_hash FROM audit_heads WHERE company_id = ?",
+                vec![ctx.company_id.into()],
+            ))
+            .await
+        } else {
+            tx.query_one_raw(bump()).await
+        }
+    };
+    let head = match run_bump().await? {
+        Some(h) => h,
+        None => {
+            let sql = insert_ignore(b, "audit_heads", &["company_id", "seq", "last_hash"], &["company_id"]);
+            tx.execute_raw(stmt(b, &sql, vec![ctx.company_id.into(), 0i64.into(), GENESIS_HASH.into()])).await?;
+            run_bump().await?.ok_or_else(|| AppError::Internal("audit head vanished".into()))?
+        }
+    };
     let seq: i64 = head.try_get("", "seq")?;
     let prev_hash: String = head.try_get("", "last_hash")?;
     let mut row = audit_log::Model {

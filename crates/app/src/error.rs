@@ -49,6 +49,9 @@ pub enum AppError {
     /// No or bad credentials.
     #[error("missing or invalid credentials")]
     Unauthorized,
+    /// The row changed between the use-case's reads and its lock; re-run it.
+    #[error("the resource was changed concurrently; try again")]
+    ConcurrentChange,
     /// The same idempotency key is still being processed.
     #[error("a request with this Idempotency-Key is still in progress")]
     IdempotencyInFlight,

@@ -14,6 +14,9 @@ const ATTEMPTS: u32 = 5;
 /// True for deadlocks and serialization failures (SQLSTATE 40001 / 40P01) and SQLite's
 /// busy errors.
 pub fn is_retryable(err: &AppError) -> bool {
+    if matches!(err, AppError::ConcurrentChange) {
+        return true;
+    }
     let AppError::Db(DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err else {
         return false;
     };

@@ -112,6 +112,9 @@ impl From<AppError> for ApiError {
             }
             AppError::Forbidden => ApiError::new(S::FORBIDDEN, "forbidden", "your role does not allow this"),
             AppError::Unauthorized => ApiError::new(S::UNAUTHORIZED, "unauthorized", "missing or invalid bearer token"),
+            AppError::ConcurrentChange => {
+                ApiError::new(S::CONFLICT, "concurrent-change", "the resource was changed concurrently; try again")
+            }
             AppError::IdempotencyInFlight => ApiError::new(
                 S::CONFLICT,
                 "idempotency-in-flight",

@@ -1,7 +1,7 @@
 //! Creating, replacing and deleting drafts.
 
 use super::input::{InvoiceInput, ValidDraft, validate};
-use super::view::{InvoiceView, RateTotalView, load_view};
+use super::view::{InvoiceView, RateTotalView, build, load_view};
 use crate::App;
 use crate::audit::{self, AuditEntry};
 use crate::clock::{db_now, today_in};
@@ -20,7 +20,7 @@ async fn prepare(
     app: &App,
     ctx: &Ctx,
     input: InvoiceInput,
-) -> Result<(ValidDraft, String, chrono::NaiveDate), AppError> {
+) -> Result<(ValidDraft, String, NaiveDate, NaiveDate), AppError> {
     let settings = company::load(app, ctx.company_id).await?;
     let today = today_in(app.clock.as_ref(), &settings.model.time_zone);
     let draft = validate(input, &settings, today)?;
@@ -29,30 +29,44 @@ async fn prepare(
         .map_err(|_| AppError::field("customer_id", "not_found", "no such customer in this company"))?;
     let terms = customers::terms_of(&customer).unwrap_or(settings.terms);
     let due = draft.due_date(&terms);
-    Ok((draft, customer.name, due))
+    Ok((draft, customer.name, due, today))
 }
 
 /// Writes the draft's lines in one multi-row statement.
-async fn insert_lines(tx: &WriteTx, company_id: i64, invoice_id: i64, draft: &ValidDraft) -> Result<(), AppError> {
-    if draft.lines.is_empty() {
-        return Ok(());
+/// Writes the draft's lines in one multi-row statement; returns them as stored (ids aside).
+async fn insert_lines(
+    tx: &WriteTx,
+    company_id: i64,
+    invoice_id: i64,
+    draft: &ValidDraft,
+) -> Result<Vec<invoice_line::Model>, AppError> {
+    let lines: Vec<invoice_line::Model> = draft
+        .lines
+        .iter()
+        .zip(&draft.totals.line_amounts)
+        .enumerate()
+        .map(|(i, (l, amount))| invoice_line::Model {
+            id: 0,
+            company_id,
+            invoice_id,
+            position: i as i32,
+            description: l.description.clone(),
+            quantity_scaled: l.quantity.scaled(),
+            unit: l.unit.clone(),
+            unit_price: l.unit_price.get(),
+            tax_rate: l.rate.code().into(),
+            amount: amount.get(),
+        })
+        .collect();
+    if !lines.is_empty() {
+        let rows = lines.iter().map(|l| {
+            let mut am: invoice_line::ActiveModel = l.clone().into();
+            am.id = sea_orm::ActiveValue::NotSet;
+            am
+        });
+        invoice_line::Entity::insert_many(rows).exec_without_returning(&**tx).await?;
     }
-    let rows = draft.lines.iter().zip(&draft.totals.line_amounts).enumerate().map(|(i, (l, amount))| {
-        invoice_line::ActiveModel {
-            company_id: Set(company_id),
-            invoice_id: Set(invoice_id),
-            position: Set(i as i32),
-            description: Set(l.description.clone()),
-            quantity_scaled: Set(l.quantity.scaled()),
-            unit: Set(l.unit.clone()),
-            unit_price: Set(l.unit_price.get()),
-            tax_rate: Set(l.rate.code().into()),
-            amount: Set(amount.get()),
-            ..Default::default()
-        }
-    });
-    invoice_line::Entity::insert_many(rows).exec_without_returning(&**tx).await?;
-    Ok(())
+    Ok(lines)
 }
 
 fn breakdown_json(draft: &ValidDraft) -> Result<String, AppError> {
@@ -85,7 +99,7 @@ fn draft_columns(draft: &ValidDraft, customer_name: String, due: NaiveDate) -> R
 /// `POST /invoices`: a new draft.
 pub async fn create_draft(app: &App, ctx: &Ctx, input: InvoiceInput) -> Result<InvoiceView, AppError> {
     ctx.require(Permission::ManageInvoices)?;
-    let (draft, customer_name, due) = prepare(app, ctx, input).await?;
+    let (draft, customer_name, due, today) = prepare(app, ctx, input).await?;
     let now = db_now(app.clock.as_ref());
     let tx = app.db.begin_write().await?;
     let mut am = draft_columns(&draft, customer_name, due)?;
@@ -97,8 +111,10 @@ pub async fn create_draft(app: &App, ctx: &Ctx, input: InvoiceInput) -> Result<I
     am.created_at = Set(now);
     am.updated_at = Set(now);
     let m = am.insert(&*tx).await?;
-    insert_lines(&tx, ctx.company_id, m.id, &draft).await?;
-    let view = load_view(app, &*tx, ctx.company_id, m.id).await?;
+    let lines = insert_lines(&tx, ctx.company_id, m.id, &draft).await?;
+    // Built from what was written, so the write transaction reads nothing back.
+    let invoice_id = m.id;
+    let view = build(m, lines, today);
     audit::append(
         app,
         &tx,
@@ -106,7 +122,7 @@ pub async fn create_draft(app: &App, ctx: &Ctx, input: InvoiceInput) -> Result<I
         AuditEntry {
             action: "invoice.created",
             target_type: "invoice",
-            target_id: Some(m.id),
+            target_id: Some(invoice_id),
             changes: json!({"after": serde_json::to_value(&view)?}),
         },
     )
@@ -138,7 +154,7 @@ pub async fn update_draft(
         return Err(AppError::Conflict(format!("invoice {id} is {} and cannot be changed", existing.status)));
     }
     let expected = if_match.ok_or(AppError::PreconditionRequired)?;
-    let (draft, customer_name, due) = prepare(app, ctx, input).await?;
+    let (draft, customer_name, due, _) = prepare(app, ctx, input).await?;
     let tx = app.db.begin_write().await?;
     let mut am = draft_columns(&draft, customer_name, due)?;
     am.version = Set(expected + 1);

@@ -34,31 +34,30 @@ pub async fn issue(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Resu
 }
 
 async fn issue_once(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Result<InvoiceView, AppError> {
+    // Everything the issue needs is read before the write transaction, which then only
+    // re-checks the version, takes the number and writes: the counter lock (and on SQLite
+    // the database write lock) is held for as few statements as possible.
+    let conn = app.db.conn();
     let settings = company::load(app, ctx.company_id).await?;
-    // Create a missing counter outside the issuing transaction: inserting it inside would
-    // make concurrent first issues of a period deadlock on InnoDB's gap locks.
-    if let Some(row) =
-        invoice::Entity::find_by_id(id).filter(invoice::Column::CompanyId.eq(ctx.company_id)).one(app.db.conn()).await?
-    {
-        let period = settings.number_format.period_key(row.issue_date, settings.model.fiscal_year_start_month as u32);
-        ensure_counter(app, ctx.company_id, INVOICE_SERIES, &period).await?;
+    let draft = invoice::Entity::find_by_id(id)
+        .filter(invoice::Column::CompanyId.eq(ctx.company_id))
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("invoice"))?;
+    if draft.status != InvoiceStatus::Draft.code() {
+        return Err(AppError::Conflict(format!("invoice {id} is already {}", draft.status)));
     }
-    let tx = app.db.begin_write().await?;
-    let current = lock_invoice(&tx, ctx, id).await?;
-    if current.status != InvoiceStatus::Draft.code() {
-        return Err(AppError::Conflict(format!("invoice {id} is already {}", current.status)));
-    }
-    check_version(&current, if_match)?;
+    check_version(&draft, if_match)?;
     let line_rows = invoice_line::Entity::find()
         .filter(invoice_line::Column::InvoiceId.eq(id))
         .order_by_asc(invoice_line::Column::Position)
-        .all(&*tx)
+        .all(conn)
         .await?;
     if line_rows.is_empty() {
         return Err(AppError::Conflict("an invoice without lines cannot be issued".into()));
     }
-    let customer = customers::find(&*tx, ctx.company_id, current.customer_id).await?;
-    // Re-price with today's company rounding so the frozen figures match the rules in force.
+    let customer = customers::find(conn, ctx.company_id, draft.customer_id).await?;
+    // Re-price with the company's rounding in force now: the frozen figures are the issued ones.
     let lines: Vec<ValidLine> = line_rows
         .iter()
         .map(|l| ValidLine {
@@ -69,16 +68,7 @@ async fn issue_once(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Res
             rate: l.tax_rate.parse().unwrap_or(TaxRate::Standard10),
         })
         .collect();
-    let totals = price(&lines, current.prices_include_tax, &settings, current.withholding)?;
-    for (row, amount) in line_rows.iter().zip(&totals.line_amounts) {
-        if row.amount != amount.get() {
-            invoice_line::Entity::update_many()
-                .col_expr(invoice_line::Column::Amount, sea_orm::sea_query::Expr::value(amount.get()))
-                .filter(invoice_line::Column::Id.eq(row.id))
-                .exec(&*tx)
-                .await?;
-        }
-    }
+    let totals = price(&lines, draft.prices_include_tax, &settings, draft.withholding)?;
     let issuer = {
         let v = settings.view();
         json!({
@@ -94,14 +84,35 @@ async fn issue_once(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Res
     });
     let breakdown: Vec<RateTotalView> = totals.breakdown.iter().map(Into::into).collect();
     let fy_start = settings.model.fiscal_year_start_month as u32;
-    let period = settings.number_format.period_key(current.issue_date, fy_start);
+    let period = settings.number_format.period_key(draft.issue_date, fy_start);
+    // A missing counter is created outside the issuing transaction: inserting it inside
+    // makes concurrent first issues of a period deadlock on InnoDB's gap locks.
+    ensure_counter(app, ctx.company_id, INVOICE_SERIES, &period).await?;
+
+    let tx = app.db.begin_write().await?;
+    let current = lock_invoice(&tx, ctx, id).await?;
+    if current.version != draft.version {
+        // Edited between our read and the lock: report it, or start over with fresh data.
+        return Err(match if_match {
+            Some(_) => AppError::VersionMismatch { current: current.version },
+            None => AppError::ConcurrentChange,
+        });
+    }
+    for (row, amount) in line_rows.iter().zip(&totals.line_amounts) {
+        if row.amount != amount.get() {
+            invoice_line::Entity::update_many()
+                .col_expr(invoice_line::Column::Amount, sea_orm::sea_query::Expr::value(amount.get()))
+                .filter(invoice_line::Column::Id.eq(row.id))
+                .exec(&*tx)
+                .await?;
+        }
+    }
     let now = db_now(app.clock.as_ref());
-    // The counter row lock serialises issuers of this series until commit: take it last.
     let seq = take_next(app, &tx, ctx.company_id, INVOICE_SERIES, &period).await?;
-    let number = settings.number_format.render(current.issue_date, fy_start, seq);
+    let number = settings.number_format.render(draft.issue_date, fy_start, seq);
     let am = invoice::ActiveModel {
         status: Set(InvoiceStatus::Issued.code().into()),
-        number: Set(Some(number)),
+        number: Set(Some(number.clone())),
         number_series: Set(Some(INVOICE_SERIES.into())),
         number_period: Set(Some(period)),
         number_seq: Set(Some(seq)),
@@ -126,7 +137,6 @@ async fn issue_once(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Res
         .filter(invoice::Column::Version.eq(current.version))
         .exec(&*tx)
         .await?;
-    let view = load_view(app, &*tx, ctx.company_id, id).await?;
     audit::append(
         app,
         &tx,
@@ -137,14 +147,15 @@ async fn issue_once(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Res
             target_id: Some(id),
             changes: json!({
                 "before": {"status": "draft", "number": null},
-                "after": {"status": view.status, "number": view.number, "total": view.total,
-                          "tax_breakdown": view.tax_breakdown, "amount_due": view.amount_due},
+                "after": {"status": "issued", "number": number, "total": totals.total.get(),
+                          "tax_breakdown": breakdown, "amount_due": totals.amount_due.get(),
+                          "issuer": issuer, "customer": customer_snapshot},
             }),
         },
     )
     .await?;
     tx.commit().await?;
-    Ok(view)
+    load_view(app, conn, ctx.company_id, id).await
 }
 
 /// Body of `POST /invoices/{id}/void`.
