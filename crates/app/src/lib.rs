@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod check;
 pub mod clock;
 pub mod company;
 pub mod context;

@@ -51,6 +51,12 @@ enum Command {
         #[command(subcommand)]
         action: TokenCmd,
     },
+    /// Verifies invariants and the audit chain; non-zero exit on a violation.
+    Check {
+        /// One JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Invoice number counters.
     Numbering {
         #[command(subcommand)]
@@ -229,6 +235,36 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 invoicepilot_app::accounts::create_token(&app, &email, company, &name).await.map_err(describe)?;
             println!("{token}");
             Ok(())
+        }
+        Command::Check { json } => {
+            let app = App::new(open_migrated(&settings).await?);
+            let report = invoicepilot_app::check::run(&app).await.map_err(describe)?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!("invoices: {}", report.invoices);
+                println!("payments_sum: {}", report.payments_sum);
+                match &report.latest_audit {
+                    Some(a) => println!(
+                        "latest_audit: #{} {} {} {}:{}",
+                        a.id,
+                        a.at,
+                        a.action,
+                        a.target_type,
+                        a.target_id.unwrap_or(0)
+                    ),
+                    None => println!("latest_audit: none"),
+                }
+                for v in &report.violations {
+                    println!("VIOLATION {} company {} {}: {}", v.kind, v.company_id, v.target, v.detail);
+                }
+                println!("violations: {}", report.violations.len());
+            }
+            if report.violations.is_empty() {
+                Ok(())
+            } else {
+                bail!("check found {} violation(s)", report.violations.len())
+            }
         }
         Command::Numbering { action: NumberingCmd::Show { company } } => {
             let app = App::new(open_migrated(&settings).await?);

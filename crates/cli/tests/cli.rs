@@ -91,6 +91,21 @@ fn company_user_token_and_numbering() {
 }
 
 #[test]
+fn check_reports_json_on_a_fresh_database() {
+    let env = Env::new("check");
+    env.run(&["company", "create", "--name", "検査"]);
+    let o = env.run(&["check", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 1, "one JSON object: {out}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["invoices"], 0);
+    assert_eq!(v["payments_sum"], 0);
+    assert_eq!(v["latest_audit"]["action"], "company.created");
+    assert_eq!(v["violations"], serde_json::json!([]));
+}
+
+#[test]
 fn migrate_dry_run_lists_pending_migrations() {
     let env = Env::new("migrate");
     let o = env.run(&["migrate", "--dry-run"]);
