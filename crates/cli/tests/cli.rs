@@ -106,6 +106,22 @@ fn check_reports_json_on_a_fresh_database() {
 }
 
 #[test]
+fn dotenv_sits_between_defaults_and_environment() {
+    let env = Env::new("dotenv");
+    std::fs::write(env.dir.join(".env"), "STORAGE_PATH=from-dotenv\n").unwrap();
+    let o = env.cmd().env_remove("STORAGE_PATH").args(["company", "create", "--name", "A"]).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(env.dir.join("from-dotenv/invoicepilot.db").exists(), ".env beats the default");
+    let o = env.cmd().env("STORAGE_PATH", "from-env").args(["company", "create", "--name", "B"]).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(env.dir.join("from-env/invoicepilot.db").exists(), "the environment beats .env");
+    let url = format!("sqlite://{}", env.dir.join("explicit/x.db").display());
+    let o = env.cmd().env("DATABASE_URL", &url).args(["company", "create", "--name", "C"]).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(env.dir.join("explicit/x.db").exists(), "sqlite:// creates the file and its folder");
+}
+
+#[test]
 fn migrate_dry_run_lists_pending_migrations() {
     let env = Env::new("migrate");
     let o = env.run(&["migrate", "--dry-run"]);

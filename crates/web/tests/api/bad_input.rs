@@ -111,3 +111,19 @@ async fn health_reports_the_four_fields() {
     assert_eq!(v["queue"], "operational");
     assert!(v["disk_space"].as_str().unwrap().ends_with('%'));
 }
+
+#[tokio::test]
+async fn a_lost_database_is_503_not_500() {
+    let app = spawn_app().await;
+    app.app.db.conn().close_by_ref().await.unwrap();
+    let r = app.client.get(format!("{}/health", app.address)).send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["status"], "unhealthy");
+    assert_eq!(v["database"], "disconnected");
+    let r = app.get("/api/v1/invoices").await;
+    assert_problem(&r, 503);
+    assert!(r.body["request_id"].is_string(), "5xx bodies carry the request id: {:?}", r.body);
+    let detail = r.body["detail"].as_str().unwrap();
+    assert!(!detail.contains("sqlx") && !detail.contains("pool"), "no internals: {detail}");
+}
