@@ -307,7 +307,11 @@ async fn serve(settings: Settings, host: String, port: u16) -> anyhow::Result<()
     let app = App::new(db);
     let state = AppState::new(
         app,
-        WebConfig { api_rate_limit: settings.api_rate_limit, storage_path: settings.storage_path.clone() },
+        WebConfig {
+            api_rate_limit: settings.api_rate_limit,
+            storage_path: settings.storage_path.clone(),
+            app_url: settings.app_url.clone(),
+        },
     );
     let listener = tokio::net::TcpListener::bind((host.as_str(), port))
         .await

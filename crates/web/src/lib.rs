@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod openapi;
 pub mod rate_limit;
 mod request_id;
+pub mod security;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue};
@@ -34,6 +35,8 @@ pub struct WebConfig {
     pub api_rate_limit: u32,
     /// The storage folder whose volume `/health` reports.
     pub storage_path: PathBuf,
+    /// `APP_URL`, the public base URL (https turns on HSTS and secure cookies).
+    pub app_url: Option<String>,
 }
 
 /// What every handler can reach.
@@ -73,13 +76,9 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| error::internal_response(None).into_response()))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(idempotency::problem_bodies))
-        .layer(SetResponseHeaderLayer::overriding(
-            HeaderName::from_static("x-content-type-options"),
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            HeaderName::from_static("referrer-policy"),
-            HeaderValue::from_static("no-referrer"),
+        .layer(axum::middleware::from_fn_with_state(
+            security::Https::from_app_url(state.config.app_url.as_deref()),
+            security::headers,
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("cache-control"),

@@ -113,6 +113,22 @@ async fn health_reports_the_four_fields() {
 }
 
 #[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    for r in [app.get("/api/v1/invoices").await, app.get("/api/v1/nothing").await, app.get("/health").await] {
+        let h = |n: &str| r.headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let csp = h("content-security-policy");
+        for part in ["frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'", "script-src 'self'"] {
+            assert!(csp.contains(part), "{csp}");
+        }
+        assert!(!csp.contains("unsafe-inline"));
+        assert_eq!(h("x-content-type-options"), "nosniff");
+        assert_eq!(h("referrer-policy"), "no-referrer");
+        assert_eq!(h("strict-transport-security"), "", "no HSTS over plain http");
+    }
+}
+
+#[tokio::test]
 async fn a_lost_database_is_503_not_500() {
     let app = spawn_app().await;
     app.app.db.conn().close_by_ref().await.unwrap();

@@ -139,8 +139,10 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
         invoicepilot_app::company::create(&app, "株式会社テスト", Some("T7120001168421")).await.expect("company");
     let company_id = company.model.id;
     let token = new_token(&app, company_id, Role::Owner, "owner").await;
-    let state =
-        AppState::new(app.clone(), WebConfig { api_rate_limit: opts.rate_limit, storage_path: std::env::temp_dir() });
+    let state = AppState::new(
+        app.clone(),
+        WebConfig { api_rate_limit: opts.rate_limit, storage_path: std::env::temp_dir(), app_url: None },
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(invoicepilot_web::serve(listener, state, std::future::pending()));
