@@ -152,7 +152,7 @@ pub async fn append(app: &App, tx: &WriteTx, ctx: &Ctx, entry: AuditEntry) -> Re
 }
 
 /// An audit row as the API shows it.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AuditLogView {
     /// Row id.
     pub id: i64,

@@ -128,7 +128,7 @@ fn migrate_dry_run_lists_pending_migrations() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("pending: m20261203_000001_core"));
     let v: serde_json::Value = serde_json::from_str(stdout(&o).lines().last().unwrap()).unwrap();
-    assert_eq!(v["pending"], 1);
+    assert_eq!(v["pending"], 2);
     let o = env.run(&["migrate"]);
     assert!(o.status.success());
     let o = env.run(&["migrate", "--dry-run"]);

@@ -2,6 +2,7 @@
 //! `/health`. Handlers extract, call one `app` use-case, and render.
 
 pub mod api;
+pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -10,6 +11,7 @@ pub mod openapi;
 pub mod rate_limit;
 mod request_id;
 pub mod security;
+pub mod ui;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue};
@@ -69,6 +71,7 @@ pub fn router(state: AppState) -> Router {
     let (api, _) = api::router().split_for_parts();
     Router::new()
         .merge(api)
+        .merge(ui::router(&state))
         .route("/api/openapi.json", axum::routing::get(openapi::serve))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)

@@ -2,6 +2,7 @@
 //! SQLite, PostgreSQL and MySQL/MariaDB. Embedded in the binary.
 
 mod m20261203_000001_core;
+mod m20261203_000002_auth;
 
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
@@ -12,7 +13,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261203_000001_core::Migration)]
+        vec![Box::new(m20261203_000001_core::Migration), Box::new(m20261203_000002_auth::Migration)]
     }
 }
 

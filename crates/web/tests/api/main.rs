@@ -9,3 +9,4 @@ mod invoices;
 mod isolation;
 mod openapi;
 mod payments;
+mod ui_auth;

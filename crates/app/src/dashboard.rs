@@ -1,0 +1,136 @@
+//! The dashboard: what is owed, what is late, what was sold this month, and what changed.
+
+use crate::App;
+use crate::audit::AuditLogView;
+use crate::clock::today_in;
+use crate::company;
+use crate::context::Ctx;
+use crate::error::AppError;
+use chrono::{Datelike, NaiveDate};
+use invoicepilot_domain::{InvoiceStatus, Permission};
+use invoicepilot_store::entity::{audit_log, invoice};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+/// Aging buckets of overdue balances, by days past due.
+pub const AGING_BUCKETS: [&str; 4] = ["0–30日", "31–60日", "61–90日", "90日超"];
+
+/// One overdue invoice.
+#[derive(Debug, Clone)]
+pub struct OverdueInvoice {
+    /// Id.
+    pub id: i64,
+    /// Number.
+    pub number: String,
+    /// Customer.
+    pub customer_name: String,
+    /// Due date.
+    pub due_date: NaiveDate,
+    /// Days past due.
+    pub days: i64,
+    /// Open balance.
+    pub balance: i64,
+}
+
+/// Everything the dashboard shows.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    /// 未入金合計: open balances of issued invoices.
+    pub unpaid_total: i64,
+    /// Σ totals of invoices issued this month (void excluded).
+    pub month_sales: i64,
+    /// The month `month_sales` covers.
+    pub month: NaiveDate,
+    /// Overdue invoices, oldest due first (at most 10).
+    pub overdue: Vec<OverdueInvoice>,
+    /// How many are overdue in all.
+    pub overdue_count: usize,
+    /// Overdue balance per [`AGING_BUCKETS`] bucket.
+    pub aging: [i64; 4],
+    /// The latest audit rows.
+    pub recent: Vec<AuditLogView>,
+}
+
+type OpenRow = (i64, Option<String>, String, Option<NaiveDate>, i64);
+
+/// Builds the dashboard of the caller's company.
+pub async fn load(app: &App, ctx: &Ctx) -> Result<Dashboard, AppError> {
+    ctx.require(Permission::Read)?;
+    let conn = app.db.conn();
+    let settings = company::load(app, ctx.company_id).await?;
+    let today = today_in(app.clock.as_ref(), &settings.model.time_zone);
+    let open: Vec<OpenRow> = invoice::Entity::find()
+        .select_only()
+        .columns([
+            invoice::Column::Id,
+            invoice::Column::Number,
+            invoice::Column::CustomerName,
+            invoice::Column::DueDate,
+            invoice::Column::Balance,
+        ])
+        .filter(invoice::Column::CompanyId.eq(ctx.company_id))
+        .filter(invoice::Column::Status.is_in([InvoiceStatus::Issued.code(), InvoiceStatus::PartiallyPaid.code()]))
+        .filter(invoice::Column::Balance.gt(0))
+        .order_by_asc(invoice::Column::DueDate)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let unpaid_total = open.iter().map(|r| r.4).sum();
+    let mut aging = [0i64; 4];
+    let mut overdue = Vec::new();
+    for (id, number, customer_name, due, balance) in open {
+        let Some(due_date) = due.filter(|d| *d < today) else { continue };
+        let days = (today - due_date).num_days();
+        let bucket = match days {
+            ..=30 => 0,
+            31..=60 => 1,
+            61..=90 => 2,
+            _ => 3,
+        };
+        aging[bucket] += balance;
+        overdue.push(OverdueInvoice { id, number: number.unwrap_or_default(), customer_name, due_date, days, balance });
+    }
+    let overdue_count = overdue.len();
+    overdue.truncate(10);
+    let month = today.with_day(1).unwrap_or(today);
+    let month_sales: Vec<i64> = invoice::Entity::find()
+        .select_only()
+        .column(invoice::Column::Total)
+        .filter(invoice::Column::CompanyId.eq(ctx.company_id))
+        .filter(invoice::Column::Status.is_in([
+            InvoiceStatus::Issued.code(),
+            InvoiceStatus::PartiallyPaid.code(),
+            InvoiceStatus::Paid.code(),
+        ]))
+        .filter(invoice::Column::IssueDate.gte(month))
+        .filter(invoice::Column::IssueDate.lte(today))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let recent = audit_log::Entity::find()
+        .filter(audit_log::Column::CompanyId.eq(ctx.company_id))
+        .order_by_desc(audit_log::Column::Id)
+        .limit(10)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(Dashboard { unpaid_total, month_sales: month_sales.iter().sum(), month, overdue, overdue_count, aging, recent })
+}
+
+/// The user's companies with their role, for choosing the active one.
+pub async fn memberships(app: &App, user_id: i64) -> Result<Vec<(i64, String, invoicepilot_domain::Role)>, AppError> {
+    use invoicepilot_store::entity::{company as c, membership};
+    let rows = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .order_by_asc(membership::Column::CompanyId)
+        .all(app.db.conn())
+        .await?;
+    let mut out = Vec::new();
+    for m in rows {
+        if let (Some(co), Ok(role)) = (c::Entity::find_by_id(m.company_id).one(app.db.conn()).await?, m.role.parse()) {
+            out.push((co.id, co.name, role));
+        }
+    }
+    Ok(out)
+}
