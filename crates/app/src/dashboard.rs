@@ -48,6 +48,54 @@ pub struct Dashboard {
     pub aging: [i64; 4],
     /// The latest audit rows.
     pub recent: Vec<AuditLogView>,
+    /// The company's time zone, for showing times.
+    pub time_zone: String,
+}
+
+/// The Japanese label of an audit action, for people.
+pub fn action_label(action: &str) -> &str {
+    match action {
+        "invoice.created" => "請求書（下書き）を作成",
+        "invoice.updated" => "請求書（下書き）を更新",
+        "invoice.deleted" => "請求書（下書き）を削除",
+        "invoice.issued" => "請求書を発行",
+        "invoice.voided" => "請求書を取消",
+        "invoice.payment_applied" => "入金を消込",
+        "invoice.payment_reversed" => "消込を取消",
+        "payment.recorded" => "入金を記録",
+        "payment.reversed" => "入金を取消",
+        "customer.created" => "取引先を登録",
+        "customer.updated" => "取引先を更新",
+        "customer.deleted" => "取引先を削除",
+        "company.created" => "会社を作成",
+        "company.updated" => "会社設定を更新",
+        "user.membership_set" => "ユーザーの権限を設定",
+        "token.created" => "APIトークンを発行",
+        "numbering.next_set" => "採番を変更",
+        other => other,
+    }
+}
+
+/// The Japanese name of an audit target type.
+pub fn target_label(target_type: &str) -> &str {
+    match target_type {
+        "invoice" => "請求書",
+        "payment" => "入金",
+        "customer" => "取引先",
+        "company" => "会社",
+        "user" => "ユーザー",
+        "api_token" => "APIトークン",
+        "number_counter" => "採番",
+        other => other,
+    }
+}
+
+/// An RFC 3339 UTC timestamp shown in a time zone as `2026-12-03 19:05`.
+pub fn local_time(rfc3339: &str, time_zone: &str) -> String {
+    let tz: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::Asia::Tokyo);
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| rfc3339.to_owned())
 }
 
 type OpenRow = (i64, Option<String>, String, Option<NaiveDate>, i64);
@@ -115,7 +163,16 @@ pub async fn load(app: &App, ctx: &Ctx) -> Result<Dashboard, AppError> {
         .into_iter()
         .map(Into::into)
         .collect();
-    Ok(Dashboard { unpaid_total, month_sales: month_sales.iter().sum(), month, overdue, overdue_count, aging, recent })
+    Ok(Dashboard {
+        unpaid_total,
+        month_sales: month_sales.iter().sum(),
+        month,
+        overdue,
+        overdue_count,
+        aging,
+        recent,
+        time_zone: settings.model.time_zone,
+    })
 }
 
 /// The user's companies with their role, for choosing the active one.
@@ -133,4 +190,29 @@ pub async fn memberships(app: &App, user_id: i64) -> Result<Vec<(i64, String, in
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_show_in_the_company_zone() {
+        assert_eq!(local_time("2026-12-03T19:05:00.000000Z", "Asia/Tokyo"), "2026-12-04 04:05");
+        assert_eq!(local_time("2026-12-03T19:05:00Z", "UTC"), "2026-12-03 19:05");
+    }
+
+    #[test]
+    fn every_audit_action_written_has_a_label() {
+        for a in [
+            "invoice.created",
+            "invoice.issued",
+            "invoice.voided",
+            "payment.recorded",
+            "payment.reversed",
+            "customer.updated",
+        ] {
+            assert_ne!(action_label(a), a);
+        }
+    }
 }

@@ -37,6 +37,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/fonts/BIZUDPGothic-Regular.ttf", get(font_regular))
+        .route("/static/fonts/BIZUDPGothic-Bold.ttf", get(font_bold))
         .layer(auth::auth_layer(&state.app, https))
         .layer(csrf)
 }
@@ -57,6 +59,25 @@ async fn stylesheet() -> Response {
         include_str!("../../static/app.css"),
     )
         .into_response()
+}
+
+fn font(bytes: &'static [u8]) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("font/ttf")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn font_regular() -> Response {
+    font(include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/fonts/BIZUDPGothic-Regular.ttf")))
+}
+
+async fn font_bold() -> Response {
+    font(include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/fonts/BIZUDPGothic-Bold.ttf")))
 }
 
 fn failure(status: StatusCode, headers: &HeaderMap, message: &str) -> Response {

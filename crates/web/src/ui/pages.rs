@@ -2,7 +2,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use invoicepilot_app::dashboard::{AGING_BUCKETS, Dashboard};
+use invoicepilot_app::dashboard::{AGING_BUCKETS, Dashboard, action_label, local_time, target_label};
 use invoicepilot_domain::Yen;
 
 /// `GET /login`.
@@ -116,9 +116,12 @@ impl DashboardPage {
                 .recent
                 .iter()
                 .map(|a| ActivityRow {
-                    at: a.at.chars().take(16).collect::<String>().replace('T', " "),
-                    action: a.action.clone(),
-                    target: format!("{}:{}", a.target_type, a.target_id.map(|i| i.to_string()).unwrap_or_default()),
+                    at: local_time(&a.at, &d.time_zone),
+                    action: action_label(&a.action).to_owned(),
+                    target: match a.target_id {
+                        Some(id) => format!("{} #{id}", target_label(&a.target_type)),
+                        None => target_label(&a.target_type).to_owned(),
+                    },
                 })
                 .collect(),
         }

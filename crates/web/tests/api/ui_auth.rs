@@ -159,3 +159,17 @@ async fn cross_site_posts_are_refused_and_state_changes_refuse_get() {
         .await;
     assert_eq!(r.status, 201);
 }
+
+#[tokio::test]
+async fn fonts_and_styles_come_from_the_application() {
+    let app = spawn_app().await;
+    let css = browser().get(format!("{}/static/app.css", app.address)).send().await.unwrap();
+    assert_eq!(css.status(), 200);
+    let css = css.text().await.unwrap();
+    assert!(css.contains("/static/fonts/BIZUDPGothic-Regular.ttf"));
+    assert!(!css.contains("http://") && !css.contains("https://"), "no external assets");
+    let font = browser().get(format!("{}/static/fonts/BIZUDPGothic-Regular.ttf", app.address)).send().await.unwrap();
+    assert_eq!(font.status(), 200);
+    assert_eq!(font.headers()["content-type"], "font/ttf");
+    assert!(font.bytes().await.unwrap().len() > 1_000_000);
+}
