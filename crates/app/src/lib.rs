@@ -10,6 +10,7 @@ pub mod context;
 pub mod customers;
 pub mod dashboard;
 pub mod error;
+pub mod export;
 pub mod idempotency;
 pub mod input;
 pub mod invoices;
