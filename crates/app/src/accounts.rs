@@ -47,6 +47,7 @@ pub async fn create_user(
                 name: Set(None),
                 password_hash: Set(hash),
                 created_at: Set(now),
+                locale: Set("ja".into()),
                 ..Default::default()
             }
             .insert(&*tx)

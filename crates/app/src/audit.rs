@@ -227,6 +227,60 @@ pub async fn list(
     Ok(Page::from_rows(rows, page.limit, |r| r.id, AuditLogView::from))
 }
 
+/// Who last changed a target and when, for the "changed by someone else" message.
+#[derive(Debug, Clone)]
+pub struct LastChange {
+    /// The actor's e-mail, or `system`.
+    pub who: String,
+    /// When (RFC 3339 UTC).
+    pub at: String,
+}
+
+/// The newest audit row of a target, with the actor's e-mail resolved.
+pub async fn last_change(
+    app: &App,
+    company_id: i64,
+    target_type: &str,
+    target_id: i64,
+) -> Result<Option<LastChange>, AppError> {
+    let row = audit_log::Entity::find()
+        .filter(audit_log::Column::CompanyId.eq(company_id))
+        .filter(audit_log::Column::TargetType.eq(target_type))
+        .filter(audit_log::Column::TargetId.eq(target_id))
+        .order_by_desc(audit_log::Column::Id)
+        .one(app.db.conn())
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut names = actor_labels(app, [row.actor.as_str()]).await?;
+    let who = names.remove(&row.actor).unwrap_or(row.actor);
+    Ok(Some(LastChange { who, at: rfc3339(row.at) }))
+}
+
+/// Audit actors as people read them: a user id becomes the user's e-mail; `system` stays.
+pub async fn actor_labels<'a>(
+    app: &App,
+    actors: impl IntoIterator<Item = &'a str>,
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    let actors: Vec<&str> = actors.into_iter().collect();
+    let ids: Vec<i64> = actors.iter().filter_map(|a| a.parse().ok()).collect();
+    let users = invoicepilot_store::entity::user::Entity::find()
+        .filter(invoicepilot_store::entity::user::Column::Id.is_in(ids))
+        .all(app.db.conn())
+        .await?;
+    Ok(actors
+        .into_iter()
+        .map(|a| {
+            let label = match a.parse::<i64>() {
+                Ok(id) => {
+                    users.iter().find(|u| u.id == id).map(|u| u.email.clone()).unwrap_or_else(|| format!("#{id}"))
+                }
+                Err(_) => a.to_owned(),
+            };
+            (a.to_owned(), label)
+        })
+        .collect())
+}
+
 /// A break in a company's chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChainViolation {

@@ -71,6 +71,7 @@ pub fn action_label(action: &str) -> &str {
         "company.updated" => "会社設定を更新",
         "user.membership_set" => "ユーザーの権限を設定",
         "token.created" => "APIトークンを発行",
+        "token.revoked" => "APIトークンを無効化",
         "numbering.next_set" => "採番を変更",
         other => other,
     }

@@ -48,6 +48,45 @@ pub fn number(value: i64) -> String {
     value.to_string()
 }
 
+/// The header of the invoice list download.
+pub const INVOICE_HEADER: [&str; 12] = [
+    "請求書番号",
+    "状態",
+    "請求日",
+    "支払期限",
+    "取引先",
+    "小計",
+    "消費税",
+    "合計",
+    "源泉徴収税額",
+    "請求額",
+    "入金済",
+    "残高",
+];
+
+/// The invoice list as CSV rows (header first), cells already neutralised and quoted.
+pub fn invoice_rows(invoices: &[crate::invoices::InvoiceView]) -> Vec<Vec<String>> {
+    let mut rows = vec![INVOICE_HEADER.iter().map(|h| cell(h)).collect::<Vec<_>>()];
+    for i in invoices {
+        let status = i.status.parse::<invoicepilot_domain::InvoiceStatus>().map(|s| s.label_ja()).unwrap_or("");
+        rows.push(vec![
+            cell(i.number.as_deref().unwrap_or("")),
+            cell(status),
+            cell(&i.issue_date),
+            cell(i.due_date.as_deref().unwrap_or("")),
+            cell(&i.customer_name),
+            number(i.subtotal),
+            number(i.tax_total),
+            number(i.total),
+            number(i.withholding_tax),
+            number(i.amount_due),
+            number(i.amount_paid),
+            number(i.balance),
+        ]);
+    }
+    rows
+}
+
 /// Rows (already made of cells) to bytes, lines ended by CRLF.
 pub fn encode(rows: &[Vec<String>], encoding: CsvEncoding) -> Vec<u8> {
     let mut text = String::new();

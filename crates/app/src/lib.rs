@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod input;
 pub mod invoices;
 pub mod login;
+pub mod members;
 pub mod numbering;
 pub mod pagination;
 pub mod payments;

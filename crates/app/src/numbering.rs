@@ -133,14 +133,16 @@ async fn max_issued<C: ConnectionTrait>(
 }
 
 /// Sets the number the next issue takes (for companies moving from another system).
-/// Refuses to go backwards or to a number at or below one already issued.
+/// Refuses to go backwards or to a number at or below one already issued. Owner/admin.
 pub async fn set_next(
     app: &App,
-    company_id: i64,
+    ctx: &crate::context::Ctx,
     series: &str,
     period: &str,
     next: i64,
 ) -> Result<CounterView, AppError> {
+    ctx.require(invoicepilot_domain::Permission::ManageCompany)?;
+    let company_id = ctx.company_id;
     if series.is_empty() || series.len() > 16 || period.len() > 8 {
         return Err(AppError::field("series", "invalid", "series must be 1–16 characters and period at most 8"));
     }
@@ -176,11 +178,10 @@ pub async fn set_next(
         vec![next.into(), now.into(), company_id.into(), series.into(), period.into()],
     ))
     .await?;
-    let ctx = crate::context::Ctx::system(company_id);
     crate::audit::append(
         app,
         &tx,
-        &ctx,
+        ctx,
         crate::audit::AuditEntry {
             action: "numbering.next_set",
             target_type: "number_counter",

@@ -395,6 +395,54 @@ pub async fn list(
     ))
 }
 
+/// One payment's share of an invoice, for the invoice's page.
+#[derive(Debug, Clone)]
+pub struct InvoicePayment {
+    /// The payment.
+    pub payment_id: i64,
+    /// Date received.
+    pub received_on: String,
+    /// Method code.
+    pub method: String,
+    /// The part allocated to the invoice (negative for a reversal).
+    pub amount: i64,
+    /// True for a reversal row.
+    pub is_reversal: bool,
+    /// True when this payment has been reversed.
+    pub reversed: bool,
+}
+
+/// The allocations to one invoice, oldest first.
+pub async fn of_invoice(app: &App, ctx: &Ctx, invoice_id: i64) -> Result<Vec<InvoicePayment>, AppError> {
+    ctx.require(Permission::Read)?;
+    let allocs = payment_allocation::Entity::find()
+        .filter(payment_allocation::Column::CompanyId.eq(ctx.company_id))
+        .filter(payment_allocation::Column::InvoiceId.eq(invoice_id))
+        .order_by_asc(payment_allocation::Column::Id)
+        .all(app.db.conn())
+        .await?;
+    let ids: Vec<i64> = allocs.iter().map(|a| a.payment_id).collect();
+    let payments = payment::Entity::find()
+        .filter(payment::Column::CompanyId.eq(ctx.company_id))
+        .filter(payment::Column::Id.is_in(ids))
+        .all(app.db.conn())
+        .await?;
+    Ok(allocs
+        .into_iter()
+        .filter_map(|a| {
+            let p = payments.iter().find(|p| p.id == a.payment_id)?;
+            Some(InvoicePayment {
+                payment_id: p.id,
+                received_on: p.received_on.to_string(),
+                method: p.method.clone(),
+                amount: a.amount,
+                is_reversal: p.reverses_payment_id.is_some(),
+                reversed: p.reversed_by_payment_id.is_some(),
+            })
+        })
+        .collect())
+}
+
 /// `POST /payments/{id}/reverse`: undoes a payment with a linked negative payment; its
 /// allocations and credit are taken back. 409 when already reversed or itself a reversal.
 pub async fn reverse(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Result<PaymentView, AppError> {

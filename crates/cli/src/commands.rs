@@ -280,7 +280,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Numbering { action: NumberingCmd::SetNext { series, period, company, next } } => {
             let app = App::new(open_migrated(&settings).await?);
             let company = single_company(&app, company).await?;
-            let c = numbering::set_next(&app, company, &series, &period, next).await.map_err(describe)?;
+            let c = numbering::set_next(&app, &invoicepilot_app::Ctx::system(company), &series, &period, next)
+                .await
+                .map_err(describe)?;
             println!("{}", serde_json::to_string(&c)?);
             Ok(())
         }
@@ -319,6 +321,13 @@ async fn serve(settings: Settings, host: String, port: u16) -> anyhow::Result<()
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "InvoicePilot is serving");
     println!("InvoicePilot listening on http://{addr}");
+    // First run: the setup URL goes to the console only, never to the log.
+    if let Some(token) = invoicepilot_app::members::issue_setup_token(&state.app).await.map_err(describe)? {
+        let base = settings.app_url.as_deref().map(|u| u.trim_end_matches('/').to_owned());
+        let base = base.unwrap_or_else(|| format!("http://{addr}"));
+        println!("No user exists yet. Open this one-time URL to create the company and its owner:");
+        println!("  {base}/setup?token={token}");
+    }
     invoicepilot_web::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())

@@ -128,7 +128,7 @@ fn migrate_dry_run_lists_pending_migrations() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("pending: m20261203_000001_core"));
     let v: serde_json::Value = serde_json::from_str(stdout(&o).lines().last().unwrap()).unwrap();
-    assert_eq!(v["pending"], 2);
+    assert_eq!(v["pending"], 3);
     let o = env.run(&["migrate"]);
     assert!(o.status.success());
     let o = env.run(&["migrate", "--dry-run"]);
@@ -157,16 +157,30 @@ fn serve_creates_the_database_and_answers_health() {
     let env = Env::new("serve");
     let mut child =
         env.cmd().args(["serve", "--port", "0"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    out.read_line(&mut line).unwrap();
     let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+    // No user yet: a one-time setup URL follows.
+    let (mut intro, mut setup) = (String::new(), String::new());
+    out.read_line(&mut intro).unwrap();
+    out.read_line(&mut setup).unwrap();
+    assert!(intro.contains("one-time URL"), "{intro}");
+    let setup = setup.trim().to_owned();
+    assert!(setup.starts_with(&format!("{url}/setup?token=")), "{setup}");
     let rt = tokio_rt();
-    let body: serde_json::Value =
-        rt.block_on(async { reqwest::get(format!("{url}/health")).await.unwrap().json().await.unwrap() });
+    let (body, form, wrong): (serde_json::Value, u16, u16) = rt.block_on(async {
+        let health = reqwest::get(format!("{url}/health")).await.unwrap().json().await.unwrap();
+        let form = reqwest::get(&setup).await.unwrap().status().as_u16();
+        let wrong = reqwest::get(format!("{url}/setup?token=guess")).await.unwrap().status().as_u16();
+        (health, form, wrong)
+    });
     child.kill().unwrap();
     let _ = child.wait();
     assert_eq!(body["status"], "healthy");
     assert_eq!(body["database"], "connected");
+    assert_eq!(form, 200, "the printed setup URL opens the form");
+    assert_eq!(wrong, 404, "any other token is refused");
     assert!(env.dir.join("storage/invoicepilot.db").exists());
 }
 

@@ -20,6 +20,26 @@ pub enum InvoiceStatus {
 }
 
 impl InvoiceStatus {
+    /// The status as printed in Japanese (lists, CSV).
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            InvoiceStatus::Draft => "下書き",
+            InvoiceStatus::Issued => "発行済",
+            InvoiceStatus::PartiallyPaid => "一部入金",
+            InvoiceStatus::Paid => "入金済",
+            InvoiceStatus::Void => "取消",
+        }
+    }
+
+    /// Every status, in life-cycle order.
+    pub const ALL: [InvoiceStatus; 5] = [
+        InvoiceStatus::Draft,
+        InvoiceStatus::Issued,
+        InvoiceStatus::PartiallyPaid,
+        InvoiceStatus::Paid,
+        InvoiceStatus::Void,
+    ];
+
     /// The API and database code.
     pub fn code(self) -> &'static str {
         match self {

@@ -32,6 +32,8 @@ pub enum Permission {
     ManageCompany,
     /// Read the audit log.
     ReadAudit,
+    /// Add users to the company and change their roles.
+    ManageUsers,
 }
 
 /// The checked-in permission table: which roles hold which permission.
@@ -42,9 +44,23 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
     (Permission::ManagePayments, &[Role::Owner, Role::Admin, Role::Accountant]),
     (Permission::ManageCompany, &[Role::Owner, Role::Admin]),
     (Permission::ReadAudit, &[Role::Owner, Role::Admin, Role::Accountant]),
+    (Permission::ManageUsers, &[Role::Owner, Role::Admin]),
 ];
 
 impl Role {
+    /// Every role, most powerful first.
+    pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::Accountant, Role::Viewer];
+
+    /// The role's name on screen.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Role::Owner => "オーナー",
+            Role::Admin => "管理者",
+            Role::Accountant => "経理担当",
+            Role::Viewer => "閲覧のみ",
+        }
+    }
+
     /// The database and CLI code.
     pub fn code(self) -> &'static str {
         match self {

@@ -172,12 +172,12 @@ pub fn internal_response(request_id: Option<String>) -> ApiError {
         .with_request_id(request_id)
 }
 
-/// Unknown paths: a problem body under `/api/`, plain text elsewhere.
-pub async fn not_found(uri: Uri) -> Response {
+/// Unknown paths: a problem body under `/api/`, the UI's 404 page elsewhere.
+pub async fn not_found(uri: Uri, headers: HeaderMap) -> Response {
     if uri.path().starts_with("/api/") {
         ApiError::new(StatusCode::NOT_FOUND, "not-found", format!("no route {}", uri.path())).into_response()
     } else {
-        (StatusCode::NOT_FOUND, "Not Found").into_response()
+        crate::ui::not_found_page(&headers)
     }
 }
 

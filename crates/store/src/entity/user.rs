@@ -13,6 +13,8 @@ pub struct Model {
     pub name: Option<String>,
     pub password_hash: String,
     pub created_at: DateTime,
+    /// UI language: `ja` or `en`.
+    pub locale: String,
 }
 
 /// No navigable relations: queries join explicitly.

@@ -3,6 +3,7 @@
 
 mod m20261203_000001_core;
 mod m20261203_000002_auth;
+mod m20261203_000003_locale;
 
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
@@ -13,7 +14,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261203_000001_core::Migration), Box::new(m20261203_000002_auth::Migration)]
+        vec![
+            Box::new(m20261203_000001_core::Migration),
+            Box::new(m20261203_000002_auth::Migration),
+            Box::new(m20261203_000003_locale::Migration),
+        ]
     }
 }
 

@@ -1,28 +1,93 @@
-//! The server-rendered UI (Japanese): login, logout and the dashboard so far. Cookie
-//! sessions live here only; the JSON API stays bearer-token based and outside CSRF checks.
+//! The server-rendered UI (Japanese, with an English switch per user). Cookie sessions live
+//! here only; the JSON API stays bearer-token based and outside CSRF checks. Every route is
+//! registered from [`routes`] and its access is looked up in [`access::UI_ROUTES`].
 
+pub mod access;
+mod assets;
+mod conflict;
+mod customers;
+mod dashboard;
+mod failure;
+mod form;
+mod i18n;
+mod invoice_detail;
+mod invoice_editor;
+mod invoices;
+mod login;
+mod members;
 mod pages;
+mod payments;
+mod session;
+mod settings;
+mod setup;
+mod tokens;
 
 use crate::AppState;
-use crate::auth::{self, Backend, BackendError, Credentials};
+use crate::auth;
 use crate::security::Https;
 use axum::Router;
-use axum::extract::{ConnectInfo, Form, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use invoicepilot_app::{Actor, Ctx, dashboard};
-use pages::{DashboardPage, LoginPage, MessagePage};
-use serde::Deserialize;
-use std::net::SocketAddr;
+use axum::routing::{MethodRouter, get, post};
 use tower_http::csrf::CsrfLayer;
 
-type AuthSession = axum_login::AuthSession<Backend>;
+pub use failure::UiError;
+pub use i18n::Lang;
 
-const BAD_LOGIN: &str = "メールアドレスまたはパスワードが正しくありません。";
-const THROTTLED: &str = "ログインの失敗が続いたため、しばらくログインできません。時間をおいて再度お試しください。";
+/// Every UI route: method, path pattern and handler.
+fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
+    vec![
+        ("GET", "/", get(dashboard::show)),
+        ("GET", "/login", get(login::form)),
+        ("POST", "/login", post(login::submit)),
+        ("POST", "/logout", post(login::logout)),
+        ("GET", "/setup", get(setup::form)),
+        ("POST", "/setup", post(setup::submit)),
+        ("GET", "/static/app.css", get(assets::stylesheet)),
+        ("GET", "/static/htmx.min.js", get(assets::htmx)),
+        ("GET", "/static/fonts/BIZUDPGothic-Regular.ttf", get(assets::font_regular)),
+        ("GET", "/static/fonts/BIZUDPGothic-Bold.ttf", get(assets::font_bold)),
+        ("POST", "/switch-company", post(session::switch_company)),
+        ("POST", "/language", post(session::switch_language)),
+        ("GET", "/customers", get(customers::list)),
+        ("GET", "/customers/new", get(customers::new)),
+        ("POST", "/customers", post(customers::create)),
+        ("GET", "/customers/{id}/edit", get(customers::edit)),
+        ("POST", "/customers/{id}", post(customers::update)),
+        ("GET", "/invoices", get(invoices::list)),
+        ("GET", "/invoices.csv", get(invoices::csv)),
+        ("GET", "/invoices/new", get(invoice_editor::new)),
+        ("POST", "/invoices", post(invoice_editor::create)),
+        ("POST", "/invoices/preview", post(invoice_editor::preview)),
+        ("GET", "/invoices/{id}", get(invoice_detail::show)),
+        ("GET", "/invoices/{id}/edit", get(invoice_editor::edit)),
+        ("POST", "/invoices/{id}", post(invoice_editor::update)),
+        ("POST", "/invoices/{id}/delete", post(invoice_detail::delete)),
+        ("POST", "/invoices/{id}/issue", post(invoice_detail::issue)),
+        ("POST", "/invoices/{id}/void", post(invoice_detail::void)),
+        ("GET", "/invoices/{id}/history", get(invoice_detail::history)),
+        ("GET", "/payments", get(payments::list)),
+        ("GET", "/payments/new", get(payments::new)),
+        ("POST", "/payments", post(payments::create)),
+        ("POST", "/payments/{id}/reverse", post(payments::reverse)),
+        ("GET", "/settings", get(settings::show)),
+        ("POST", "/settings", post(settings::update)),
+        ("POST", "/settings/numbering", post(settings::set_next_number)),
+        ("GET", "/settings/users", get(members::list)),
+        ("POST", "/settings/users", post(members::add)),
+        ("POST", "/settings/users/{id}/role", post(members::set_role)),
+        ("GET", "/tokens", get(tokens::list)),
+        ("POST", "/tokens", post(tokens::create)),
+        ("POST", "/tokens/{id}/revoke", post(tokens::revoke)),
+    ]
+}
 
-/// The UI routes with sessions and CSRF protection (Origin / Sec-Fetch-Site checks).
+/// Method and path of every registered UI route (the role-matrix test compares them with
+/// the access table both ways).
+pub fn registered_routes() -> Vec<(&'static str, &'static str)> {
+    routes().into_iter().map(|(m, p, _)| (m, p)).collect()
+}
+
+/// The UI routes with sessions, CSRF protection (Origin / Sec-Fetch-Site checks) and
+/// friendly failure pages.
 pub fn router(state: &AppState) -> Router<AppState> {
     let https = Https::from_app_url(state.config.app_url.as_deref());
     let mut csrf = CsrfLayer::new();
@@ -32,15 +97,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
             Err(e) => tracing::warn!(%origin, error = %e, "APP_URL is not usable as a trusted origin"),
         }
     }
-    Router::new()
-        .route("/", get(home))
-        .route("/login", get(login_form).post(login))
-        .route("/logout", post(logout))
-        .route("/static/app.css", get(stylesheet))
-        .route("/static/fonts/BIZUDPGothic-Regular.ttf", get(font_regular))
-        .route("/static/fonts/BIZUDPGothic-Bold.ttf", get(font_bold))
-        .layer(auth::auth_layer(&state.app, https))
-        .layer(csrf)
+    let mut router = Router::new();
+    for (_, path, handler) in routes() {
+        router = router.route(path, handler);
+    }
+    router.layer(axum::middleware::from_fn(failure::render)).layer(auth::auth_layer(&state.app, https)).layer(csrf)
 }
 
 /// `scheme://host[:port]` of a URL.
@@ -50,117 +111,36 @@ fn origin_of(url: &str) -> Option<String> {
     Some(format!("{}://{}", scheme.to_ascii_lowercase(), host.to_ascii_lowercase()))
 }
 
-async fn stylesheet() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
-        ],
-        include_str!("../../static/app.css"),
+/// A UI 404 page for paths no route knows (the API keeps its problem bodies).
+pub fn not_found_page(headers: &axum::http::HeaderMap) -> axum::response::Response {
+    failure::page(
+        axum::http::StatusCode::NOT_FOUND,
+        headers,
+        "見つかりません",
+        "お探しのページは見つかりませんでした。",
     )
-        .into_response()
 }
 
-fn font(bytes: &'static [u8]) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("font/ttf")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
-        ],
-        bytes,
-    )
-        .into_response()
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-async fn font_regular() -> Response {
-    font(include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/fonts/BIZUDPGothic-Regular.ttf")))
-}
-
-async fn font_bold() -> Response {
-    font(include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/fonts/BIZUDPGothic-Bold.ttf")))
-}
-
-fn failure(status: StatusCode, headers: &HeaderMap, message: &str) -> Response {
-    let page =
-        MessagePage {
-            heading: "エラー".into(), message: message.into(), request_id: crate::request_id::of(headers)
-        };
-    (status, page).into_response()
-}
-
-async fn home(State(state): State<AppState>, auth: AuthSession, headers: HeaderMap) -> Response {
-    let Some(user) = auth.user else { return Redirect::to("/login").into_response() };
-    let companies = match dashboard::memberships(&state.app, user.id).await {
-        Ok(c) => c,
-        Err(_) => return failure(StatusCode::INTERNAL_SERVER_ERROR, &headers, "読み込みに失敗しました。"),
-    };
-    let Some((company_id, company_name, role)) = companies.into_iter().next() else {
-        return failure(
-            StatusCode::FORBIDDEN,
-            &headers,
-            "所属している会社がありません。管理者に招待を依頼してください。",
-        );
-    };
-    let ctx = Ctx { company_id, actor: Actor::User(user.id), role, request_id: crate::request_id::of(&headers) };
-    match dashboard::load(&state.app, &ctx).await {
-        Ok(d) => DashboardPage::new(&d, company_name, user.email).into_response(),
-        Err(invoicepilot_app::AppError::Forbidden) => {
-            failure(StatusCode::FORBIDDEN, &headers, "この操作は許可されていません。")
+    /// Every registered route is in the access table and every table entry is registered.
+    #[test]
+    fn routes_and_access_table_agree() {
+        let registered = registered_routes();
+        for (m, p) in &registered {
+            assert!(access::lookup(m, p).is_some(), "{m} {p} is routed but missing from UI_ROUTES");
         }
-        Err(e) => {
-            tracing::error!(error = %e, "dashboard failed");
-            failure(StatusCode::INTERNAL_SERVER_ERROR, &headers, "読み込みに失敗しました。")
+        for (m, p, _) in access::UI_ROUTES {
+            assert!(registered.contains(&(*m, *p)), "{m} {p} is in UI_ROUTES but not routed");
         }
     }
-}
 
-async fn login_form(auth: AuthSession) -> Response {
-    if auth.user.is_some() {
-        return Redirect::to("/").into_response();
+    #[test]
+    fn origins_drop_paths_and_case() {
+        assert_eq!(origin_of("HTTPS://Keiri.Example.jp/app/").as_deref(), Some("https://keiri.example.jp"));
+        assert_eq!(origin_of("http://127.0.0.1:8000").as_deref(), Some("http://127.0.0.1:8000"));
+        assert_eq!(origin_of("nonsense"), None);
     }
-    LoginPage { error: None, email: String::new() }.into_response()
-}
-
-/// The login form's fields.
-#[derive(Deserialize)]
-struct LoginForm {
-    email: String,
-    password: String,
-}
-
-async fn login(
-    mut auth: AuthSession,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Form(form): Form<LoginForm>,
-) -> Response {
-    let email = form.email.trim().to_owned();
-    let creds = Credentials { email: email.clone(), password: form.password, ip: peer.ip().to_string() };
-    match auth.authenticate(creds).await {
-        Ok(Some(user)) => match auth.login(&user).await {
-            Ok(()) => Redirect::to("/").into_response(),
-            Err(e) => {
-                tracing::error!(error = %e, "session could not be saved");
-                failure(StatusCode::INTERNAL_SERVER_ERROR, &headers, "ログインに失敗しました。")
-            }
-        },
-        Ok(None) => (StatusCode::UNAUTHORIZED, LoginPage { error: Some(BAD_LOGIN), email }).into_response(),
-        Err(axum_login::Error::Backend(BackendError::Throttled(secs))) => {
-            let mut resp = (StatusCode::TOO_MANY_REQUESTS, LoginPage { error: Some(THROTTLED), email }).into_response();
-            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
-            resp
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "login failed");
-            failure(StatusCode::INTERNAL_SERVER_ERROR, &headers, "ログインに失敗しました。")
-        }
-    }
-}
-
-async fn logout(mut auth: AuthSession) -> Response {
-    // Flushing deletes the session row: the old cookie is worthless from now on.
-    if let Err(e) = auth.logout().await {
-        tracing::error!(error = %e, "logout failed");
-    }
-    Redirect::to("/login").into_response()
 }

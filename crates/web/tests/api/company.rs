@@ -113,7 +113,9 @@ async fn check_passes_on_real_data_and_finds_broken_invariants() {
     assert!(report.latest_audit.is_some());
 
     // Intentional skips recorded by set-next are explained gaps.
-    invoicepilot_app::numbering::set_next(&app.app, app.company_id, "I", "2026", 10).await.unwrap();
+    invoicepilot_app::numbering::set_next(&app.app, &invoicepilot_app::Ctx::system(app.company_id), "I", "2026", 10)
+        .await
+        .unwrap();
     let n = app.issued(c, "2026-11-04").await;
     assert_eq!(n["number"], "I-2026-0010");
     assert!(invoicepilot_app::check::run(&app.app).await.unwrap().violations.is_empty());

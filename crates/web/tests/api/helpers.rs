@@ -44,12 +44,47 @@ fn random_suffix() -> String {
 pub struct Options {
     pub rate_limit: u32,
     pub now: &'static str,
+    pub app_url: Option<&'static str>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { rate_limit: 0, now: "2026-11-30T01:00:00Z" }
+        Options { rate_limit: 0, now: "2026-11-30T01:00:00Z", app_url: None }
     }
+}
+
+/// Everything every test's server logged (debug for our crates, sessions and HTTP), for the check that
+/// logs never carry secrets. `TEST_LOG=1` prints to stderr instead.
+pub static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct LogSink;
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn init_logs() {
+    if std::env::var("TEST_LOG").is_ok() {
+        let _ = tracing_subscriber::fmt().with_env_filter("info,sqlx=warn").with_test_writer().try_init();
+    } else {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("info,invoicepilot_web=debug,invoicepilot_app=debug,tower_http=debug,axum_login=debug,tower_sessions=debug,tower_sessions_core=debug")
+            .with_ansi(false)
+            .with_writer(|| LogSink)
+            .try_init();
+    }
+}
+
+/// The captured log text so far.
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
 }
 
 /// Creates a fresh database on the server of `base`, returning its URL.
@@ -129,9 +164,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the app: fresh database, one company, an owner with a token.
 pub async fn spawn_app_with(opts: Options) -> TestApp {
-    if std::env::var("TEST_LOG").is_ok() {
-        let _ = tracing_subscriber::fmt().with_env_filter("info,sqlx=warn").with_test_writer().try_init();
-    }
+    init_logs();
     let (db, tmp) = fresh_db().await;
     let clock = Arc::new(FixedClock::new(opts.now.parse().expect("now")));
     let app = App::with_clock(db, clock.clone() as Arc<dyn Clock>);
@@ -141,7 +174,11 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
     let token = new_token(&app, company_id, Role::Owner, "owner").await;
     let state = AppState::new(
         app.clone(),
-        WebConfig { api_rate_limit: opts.rate_limit, storage_path: std::env::temp_dir(), app_url: None },
+        WebConfig {
+            api_rate_limit: opts.rate_limit,
+            storage_path: std::env::temp_dir(),
+            app_url: opts.app_url.map(str::to_owned),
+        },
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("addr"));

@@ -10,3 +10,4 @@ mod isolation;
 mod openapi;
 mod payments;
 mod ui_auth;
+mod ui_roles;

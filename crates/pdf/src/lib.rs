@@ -1,0 +1,1 @@
+//! Invoice data in, PDF bytes out. Knows nothing of the database.

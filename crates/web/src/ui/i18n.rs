@@ -1,0 +1,318 @@
+//! The UI language. Japanese is the source text (as gettext uses msgids); English is looked
+//! up per phrase, and a phrase without a translation stays Japanese rather than failing.
+
+/// A user's UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// 日本語 (default).
+    #[default]
+    Ja,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// From the stored code (`ja`, `en`); anything else is Japanese.
+    pub fn from_code(code: &str) -> Lang {
+        if code == "en" { Lang::En } else { Lang::Ja }
+    }
+
+    /// The HTML `lang` attribute.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ja => "ja",
+            Lang::En => "en",
+        }
+    }
+
+    /// `text` in this language.
+    pub fn t(self, text: &'static str) -> &'static str {
+        match self {
+            Lang::Ja => text,
+            Lang::En => EN.iter().find(|(ja, _)| *ja == text).map(|(_, en)| *en).unwrap_or(text),
+        }
+    }
+}
+
+/// Japanese → English.
+const EN: &[(&str, &str)] = &[
+    ("ダッシュボード", "Dashboard"),
+    ("請求書", "Invoices"),
+    ("取引先", "Customers"),
+    ("入金", "Payments"),
+    ("設定", "Settings"),
+    ("ユーザー", "Users"),
+    ("APIトークン", "API tokens"),
+    ("ログアウト", "Sign out"),
+    ("ログイン", "Sign in"),
+    ("English", "日本語"),
+    ("会社を切り替え", "Switch company"),
+    ("切替", "Switch"),
+    ("未入金合計", "Total unpaid"),
+    ("今月の売上", "Sales this month"),
+    ("期限超過", "Overdue"),
+    ("売掛金の年齢分析（期限超過）", "Receivables aging (overdue)"),
+    ("期限超過の請求書", "Overdue invoices"),
+    ("期限超過の請求書はありません。", "No overdue invoices."),
+    ("最近の操作", "Recent activity"),
+    ("請求書番号", "Invoice number"),
+    ("支払期限", "Due date"),
+    ("超過日数", "Days overdue"),
+    ("未入金残高", "Balance"),
+    ("新規登録", "New"),
+    ("検索", "Search"),
+    ("名称", "Name"),
+    ("カナ", "Kana"),
+    ("メール", "E-mail"),
+    ("登録番号", "Registration no."),
+    ("支払条件", "Payment terms"),
+    ("編集", "Edit"),
+    ("保存", "Save"),
+    ("次のページ", "Next page"),
+    ("該当する取引先はありません。", "No matching customers."),
+    ("該当する請求書はありません。", "No matching invoices."),
+    ("番号", "Number"),
+    ("状態", "Status"),
+    ("請求日", "Issue date"),
+    ("合計（税込）", "Total (incl. tax)"),
+    ("残高", "Balance"),
+    ("新規作成", "New invoice"),
+    ("詳細", "Details"),
+    ("発行", "Issue"),
+    ("取消", "Void"),
+    ("削除", "Delete"),
+    ("入金を記録", "Record payment"),
+    ("取消し（反対仕訳）", "Reverse"),
+    ("すべて", "All"),
+    ("お探しのページは見つかりませんでした。", "The page you are looking for was not found."),
+    ("この操作は許可されていません。", "Your role does not allow this."),
+    ("権限がありません", "Not allowed"),
+    ("見つかりません", "Not found"),
+    ("操作できません", "Not possible"),
+    ("入力内容をご確認ください", "Please check your input"),
+    ("ただいま利用できません", "Temporarily unavailable"),
+    ("エラーが発生しました", "Something went wrong"),
+    ("所属している会社がありません", "No company"),
+    (
+        "所属している会社がありません。管理者に招待を依頼してください。",
+        "You are not a member of any company. Ask an administrator to invite you.",
+    ),
+    (
+        "データベースに接続できません。しばらくしてから再度お試しください。",
+        "The database cannot be reached. Please try again shortly.",
+    ),
+    (
+        "処理中にエラーが発生しました。お手数ですがリクエストIDを添えて管理者にお知らせください。",
+        "An error occurred. Please tell your administrator, quoting the request id.",
+    ),
+    ("リクエストID:", "Request id:"),
+    ("トップへ戻る", "Back to the dashboard"),
+    ("他のユーザーが変更しました。", "Someone else changed this."),
+    ("あなたの変更は保存されていません。", "Your changes were not saved."),
+    ("最新の内容を読み込む", "Load the latest version"),
+    ("名称（必須）", "Name (required)"),
+    ("カナ（振込名義の照合に使います）", "Kana reading (used to match bank transfers)"),
+    ("敬称", "Honorific"),
+    ("メールアドレス", "E-mail address"),
+    ("郵便番号", "Postal code"),
+    ("住所", "Address"),
+    ("登録番号（T＋13桁）", "Registration no. (T + 13 digits)"),
+    ("検索（名称・カナ・メール）", "Search (name, kana, e-mail)"),
+    ("番号をご確認ください", "Please check the number"),
+    ("請求書を作成", "New invoice"),
+    ("件", ""),
+    ("日", " days"),
+    ("日時", "When"),
+    ("操作者", "Who"),
+    ("操作", "Action"),
+    ("内容", "Details"),
+    ("支払期限を過ぎています", "Past due"),
+    ("取消理由", "Reason for voiding"),
+    ("単価の扱い", "Unit prices"),
+    ("税込", "Tax included"),
+    ("税抜", "Tax excluded"),
+    ("品目", "Item"),
+    ("数量", "Qty"),
+    ("単位", "Unit"),
+    ("単価", "Unit price"),
+    ("税率", "Tax rate"),
+    ("金額", "Amount"),
+    ("※は軽減税率対象", "※ marks items at the reduced rate"),
+    ("消費税", "Consumption tax"),
+    ("小計（税抜）", "Subtotal (excl. tax)"),
+    ("源泉徴収税額", "Withholding tax"),
+    ("ご請求金額", "Amount due"),
+    ("入金済", "Paid"),
+    ("備考", "Notes"),
+    ("入金はまだありません。", "No payments yet."),
+    ("入金日", "Received on"),
+    ("入金方法", "Method"),
+    ("消込額", "Applied"),
+    ("変更履歴", "History"),
+    ("すべての履歴", "Full history"),
+    ("＋ 行を追加", "+ Add line"),
+    ("単価は税込", "Prices include tax"),
+    ("源泉徴収する", "Withhold income tax"),
+    ("選択してください", "Choose…"),
+    ("請求日（空欄なら今日）", "Issue date (empty: today)"),
+    ("支払期限（空欄なら支払条件から計算）", "Due date (empty: from the payment terms)"),
+    ("下書きを保存", "Save draft"),
+    ("請求日（から）", "Issued from"),
+    ("請求日（まで）", "Issued until"),
+    ("金額（以上）", "Amount from"),
+    ("金額（以下）", "Amount up to"),
+    ("番号・取引先名", "Number or customer"),
+    ("入金額", "Amount received"),
+    ("振込名義（通帳の表記）", "Payer name (as on the statement)"),
+    ("参照番号・メモ", "Reference / memo"),
+    ("消込（空欄なら支払期限の古い順に充当）", "Allocation (empty: oldest due first)"),
+    (
+        "未入金の請求書はありません。入金額は取引先の前受金（クレジット）になります。",
+        "No open invoices. The amount becomes the customer's credit.",
+    ),
+    ("記録する", "Record"),
+    ("消込先", "Applied to"),
+    ("未消込", "Unapplied"),
+    ("振込名義", "Payer name"),
+    ("発行者", "Issuer"),
+    ("電話番号", "Phone"),
+    (
+        "登録番号のチェックデジットが一致しません。番号をご確認ください（保存はされています）。",
+        "The registration number's check digit does not match. Please check it (it was saved).",
+    ),
+    ("計算と採番", "Calculation and numbering"),
+    ("消費税の端数処理", "Tax rounding"),
+    ("会計年度の開始月", "Fiscal year starts in month"),
+    ("タイムゾーン", "Time zone"),
+    (
+        "請求書番号の書式（{YYYY}=暦年、{FY}=会計年度、{NNNN}=連番）",
+        "Invoice number format ({YYYY} = year, {FY} = fiscal year, {NNNN} = sequence)",
+    ),
+    ("新しい請求書は源泉徴収ありを既定にする", "Withhold income tax on new invoices by default"),
+    ("振込先口座", "Bank accounts"),
+    ("銀行コード", "Bank code"),
+    ("銀行名", "Bank"),
+    ("支店コード", "Branch code"),
+    ("支店名", "Branch"),
+    ("種別", "Type"),
+    ("口座番号", "Account no."),
+    ("口座名義（カナ）", "Account name (kana)"),
+    (
+        "口座を追加するには空欄の行に入力して保存します。行のすべての欄を空にすると削除されます。",
+        "Fill in the empty row and save to add an account; empty every field of a row to remove it.",
+    ),
+    ("次の請求書番号", "Next invoice number"),
+    ("次に発行される番号", "The next invoice will be"),
+    ("期間", "Period"),
+    ("次の連番", "Next sequence"),
+    ("発行済みの最大", "Highest issued"),
+    (
+        "今期の次の連番（他システムからの移行時など。戻すことはできません）",
+        "Next sequence this period (e.g. when moving from another system; it cannot go back)",
+    ),
+    ("締め日（1–28、31＝月末）", "Closing day (1–28, 31 = month end)"),
+    ("支払月（締め月の何か月後、0–3）", "Months after closing (0–3)"),
+    ("支払日（1–28、31＝月末）", "Payment day (1–28, 31 = month end)"),
+    ("休日の場合", "On a non-business day"),
+    ("翌営業日", "Next business day"),
+    ("前営業日", "Previous business day"),
+    ("そのまま", "Keep the date"),
+    (
+        "新しいトークンです。この画面を離れると二度と表示されません。今すぐ安全な場所に保存してください。",
+        "Your new token. It will not be shown again once you leave this page: store it safely now.",
+    ),
+    ("トークンはまだありません。", "No tokens yet."),
+    ("名前", "Name"),
+    ("作成日時", "Created"),
+    ("無効化済み", "Revoked"),
+    ("有効", "Active"),
+    ("無効化", "Revoke"),
+    ("名前（用途）", "Name (what it is for)"),
+    ("トークンを作成", "Create token"),
+    ("ユーザーと権限", "Users and roles"),
+    ("権限", "Role"),
+    ("変更", "Change"),
+    ("ユーザーを追加", "Add a user"),
+    ("パスワード（新しいアカウントのみ、12文字以上）", "Password (new accounts only, 12+ characters)"),
+    ("追加", "Add"),
+    ("取引先の登録", "New customer"),
+    ("取引先の編集", "Edit customer"),
+    ("請求書の作成", "New invoice"),
+    ("請求書の編集", "Edit invoice"),
+    ("支払条件（空欄なら会社の既定）", "Payment terms (empty: the company's default)"),
+    ("支払条件の既定（取引先ごとの指定がないとき）", "Default payment terms (when a customer has none)"),
+    ("下書き", "Draft"),
+    ("発行済", "Issued"),
+    ("一部入金", "Partially paid"),
+    ("10%", "10%"),
+    ("8%（軽減）", "8% (reduced)"),
+    ("0%", "0%"),
+    ("非課税", "Exempt"),
+    ("不課税", "Out of scope"),
+    ("10%対象", "Taxable at 10%"),
+    ("8%対象（軽減税率）※", "Taxable at 8% (reduced) ※"),
+    ("0%対象", "Taxable at 0%"),
+    ("銀行振込", "Bank transfer"),
+    ("現金", "Cash"),
+    ("カード", "Card"),
+    ("その他", "Other"),
+    ("取消（反対仕訳）", "Reversal"),
+    ("取消済み", "Reversed"),
+    ("オーナー", "Owner"),
+    ("管理者", "Admin"),
+    ("経理担当", "Accountant"),
+    ("閲覧のみ", "Viewer"),
+    ("切り捨て", "Truncate"),
+    ("四捨五入", "Round half up"),
+    ("切り上げ", "Round up"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn english_falls_back_to_japanese() {
+        assert_eq!(Lang::En.t("請求書"), "Invoices");
+        assert_eq!(Lang::Ja.t("請求書"), "請求書");
+        assert_eq!(Lang::En.t("未翻訳の文"), "未翻訳の文");
+    }
+
+    /// Labels computed in code (statuses, roles, rates, methods) have English entries.
+    #[test]
+    fn computed_labels_are_translated() {
+        let mut labels: Vec<&str> = invoicepilot_domain::InvoiceStatus::ALL.iter().map(|s| s.label_ja()).collect();
+        labels.extend(invoicepilot_domain::Role::ALL.iter().map(|r| r.label_ja()));
+        labels.extend(["10", "8", "0", "exempt", "out_of_scope"].map(super::super::invoice_editor::rate_label));
+        labels.extend(["bank_transfer", "cash", "card", "other"].map(super::super::invoice_detail::method_label));
+        for l in labels {
+            assert!(EN.iter().any(|(ja, _)| *ja == l), "{l} has no English entry");
+        }
+    }
+
+    /// No phrase is listed twice (the first would silently win).
+    #[test]
+    fn phrases_are_unique() {
+        for (i, (ja, _)) in EN.iter().enumerate() {
+            assert!(!EN[i + 1..].iter().any(|(j, _)| j == ja), "{ja} listed twice");
+        }
+    }
+
+    /// Every phrase a template passes to `t(…)` has an English entry.
+    #[test]
+    fn every_template_phrase_is_translated() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let mut missing = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("templates folder") {
+            let path = entry.expect("entry").path();
+            let text = std::fs::read_to_string(&path).expect("template text");
+            for piece in text.split("t(\"").skip(1) {
+                let phrase = piece.split('"').next().unwrap_or_default();
+                if !EN.iter().any(|(ja, _)| *ja == phrase) {
+                    missing.push(format!("{}: {phrase}", path.display()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "untranslated: {missing:#?}");
+    }
+}
