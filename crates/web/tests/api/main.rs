@@ -10,4 +10,5 @@ mod isolation;
 mod openapi;
 mod payments;
 mod ui_auth;
+mod ui_pages;
 mod ui_roles;

@@ -6,6 +6,7 @@
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::path::{Path, PathBuf};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -32,7 +33,13 @@ impl Drop for TempProfile {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        // chromedriver and the Chromium it started share a process group: end them all, also
+        // when a failing test never reached `close`.
+        let pgid = self.driver.id() as i32;
+        // SAFETY: kill(2) with a negative pid signals the process group we created.
+        unsafe {
+            libc::kill(-pgid, libc::SIGKILL);
+        }
         let _ = self.driver.wait();
     }
 }
@@ -58,6 +65,7 @@ pub async fn browser(base: &str, test: &str) -> Option<Browser> {
     }
     let port = free_port();
     let driver = Command::new(CHROMEDRIVER)
+        .process_group(0)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
