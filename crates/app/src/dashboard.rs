@@ -72,6 +72,9 @@ pub fn action_label(action: &str) -> &str {
         "user.membership_set" => "ユーザーの権限を設定",
         "token.created" => "APIトークンを発行",
         "token.revoked" => "APIトークンを無効化",
+        "invoice.pdf_stored" => "請求書PDFを保存",
+        "company.seal_set" => "社印を設定",
+        "company.seal_removed" => "社印を削除",
         "numbering.next_set" => "採番を変更",
         other => other,
     }
@@ -212,6 +215,10 @@ mod tests {
             "payment.recorded",
             "payment.reversed",
             "customer.updated",
+            "invoice.pdf_stored",
+            "company.seal_set",
+            "company.seal_removed",
+            "token.revoked",
         ] {
             assert_ne!(action_label(a), a);
         }

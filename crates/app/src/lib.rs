@@ -9,6 +9,7 @@ pub mod company;
 pub mod context;
 pub mod customers;
 pub mod dashboard;
+pub mod documents;
 pub mod error;
 pub mod export;
 pub mod idempotency;
@@ -20,6 +21,7 @@ pub mod numbering;
 pub mod pagination;
 pub mod payments;
 pub mod retry;
+pub mod seal;
 pub mod sql;
 
 use clock::Clock;

@@ -40,6 +40,13 @@ pub fn finish(doc: OpenApi) -> Value {
         for (path, item) in paths.iter_mut() {
             let Some(ops) = item.as_object_mut() else { continue };
             for (_, op) in ops.iter_mut() {
+                // Handler names repeat across resources (`list`, `get`); operation ids must
+                // be unique, so they carry the resource's tag: `invoices_list`.
+                if let (Some(tag), Some(id)) = (op["tags"][0].as_str(), op["operationId"].as_str())
+                    && !id.starts_with(tag)
+                {
+                    op["operationId"] = json!(format!("{tag}_{id}"));
+                }
                 let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
                 for (code, desc) in ERRORS {
                     if path == "/health" {

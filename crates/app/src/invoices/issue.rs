@@ -30,7 +30,13 @@ fn check_version(current: &invoice::Model, if_match: Option<i64>) -> Result<(), 
 /// freezes issuer, customer, lines and totals. 409 when not a draft or without lines.
 pub async fn issue(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Result<InvoiceView, AppError> {
     ctx.require(Permission::ManageInvoices)?;
-    crate::retry::with_retry(|| issue_once(app, ctx, id, if_match)).await
+    let view = crate::retry::with_retry(|| issue_once(app, ctx, id, if_match)).await?;
+    // The frozen PDF is stored right after the commit. A failure here loses nothing: until
+    // it is stored, the same bytes are rendered on demand from the frozen data.
+    if let Err(e) = crate::documents::store_invoice_pdf(app, ctx.company_id, id).await {
+        tracing::error!(invoice_id = id, error = %e, "storing the issued invoice's PDF failed");
+    }
+    Ok(view)
 }
 
 async fn issue_once(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Result<InvoiceView, AppError> {
@@ -74,7 +80,7 @@ async fn issue_once(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Res
         json!({
             "name": v.name, "postal_code": v.postal_code, "address": v.address, "phone": v.phone,
             "registration_number": v.registration_number, "bank_accounts": v.bank_accounts,
-            "time_zone": v.time_zone, "tax_rounding": v.tax_rounding,
+            "time_zone": v.time_zone, "tax_rounding": v.tax_rounding, "seal_sha256": settings.model.seal_sha256,
         })
     };
     let customer_snapshot = json!({

@@ -25,6 +25,8 @@ pub struct Model {
     pub version: i64,
     pub created_at: DateTime,
     pub updated_at: DateTime,
+    /// SHA-256 of the company seal (角印) in `blobs`, if one is set.
+    pub seal_sha256: Option<String>,
 }
 
 /// No navigable relations: queries join explicitly.

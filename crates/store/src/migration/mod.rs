@@ -4,6 +4,7 @@
 mod m20261203_000001_core;
 mod m20261203_000002_auth;
 mod m20261203_000003_locale;
+mod m20261204_000004_documents;
 
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000001_core::Migration),
             Box::new(m20261203_000002_auth::Migration),
             Box::new(m20261203_000003_locale::Migration),
+            Box::new(m20261204_000004_documents::Migration),
         ]
     }
 }
@@ -61,6 +63,18 @@ pub(crate) mod cols {
         } else {
             c.not_null()
         };
+        c
+    }
+
+    /// Binary data of any size (MySQL's BLOB stops at 64 KiB).
+    pub fn long_blob(backend: DbBackend, name: &'static str) -> ColumnDef {
+        let mut c = ColumnDef::new(name);
+        match backend {
+            DbBackend::MySql => c.custom("LONGBLOB"),
+            DbBackend::Postgres => c.custom("BYTEA"),
+            _ => c.custom("BLOB"),
+        };
+        c.not_null();
         c
     }
 

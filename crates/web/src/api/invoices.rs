@@ -111,3 +111,17 @@ pub async fn void(
     let out = uc::void(&auth.app, &auth.ctx, id, v, input).await?;
     Ok(with_etag(StatusCode::OK, out.version, out))
 }
+
+/// A PDF file (binary).
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct PdfFile(#[allow(dead_code)] Vec<u8>);
+
+/// The invoice as PDF: for an issued invoice the stored document, byte for byte the same
+/// forever; for a draft a preview marked 「下書き」. Changes nothing.
+#[utoipa::path(get, path = "/api/v1/invoices/{id}/pdf", tag = "invoices", params(("id" = i64, Path)),
+    responses((status = 200, description = "The PDF (application/pdf)", content_type = "application/pdf", body = PdfFile)))]
+pub async fn pdf(auth: Auth, Id(id): Id) -> Result<Response, ApiError> {
+    let p = invoicepilot_app::documents::invoice_pdf(&auth.app, &auth.ctx, id).await?;
+    Ok(crate::download::pdf(p, false))
+}

@@ -39,6 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(invoices::get, invoices::update, invoices::delete))
         .routes(routes!(invoices::issue))
         .routes(routes!(invoices::void))
+        .routes(routes!(invoices::pdf))
         .routes(routes!(payments::list, payments::create))
         .routes(routes!(payments::get))
         .routes(routes!(payments::reverse))

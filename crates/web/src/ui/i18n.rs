@@ -265,6 +265,18 @@ const EN: &[(&str, &str)] = &[
     ("切り捨て", "Truncate"),
     ("四捨五入", "Round half up"),
     ("切り上げ", "Round up"),
+    ("PDFプレビュー（下書き）", "PDF preview (draft)"),
+    ("PDFを表示", "View PDF"),
+    ("社印（角印）", "Company seal"),
+    ("現在の社印", "Current seal"),
+    ("社印は設定されていません。", "No seal is set."),
+    (
+        "PNG画像（512KBまで）。これから発行する書類に印刷されます。",
+        "A PNG image (up to 512 KB), printed on documents issued from now on.",
+    ),
+    ("アップロード", "Upload"),
+    ("社印を削除", "Remove seal"),
+    ("PDFをダウンロード", "Download PDF"),
 ];
 
 #[cfg(test)]

@@ -314,6 +314,12 @@ pub async fn delete(s: Signed, PathId(id): PathId, FormFields(f): FormFields) ->
     outcome(s, id, Action::Delete, r).await
 }
 
+/// `GET /invoices/{id}/pdf[?download=1]`: preview in the browser, or download. Read-only.
+pub async fn pdf(s: Signed, PathId(id): PathId, QueryFields(q): QueryFields) -> Result<Response, UiError> {
+    let p = invoicepilot_app::documents::invoice_pdf(&s.app, &s.ctx, id).await?;
+    Ok(crate::download::pdf(p, q.get("download").is_none()))
+}
+
 /// `GET /invoices/{id}/history`: every audit row of the invoice, newest first.
 pub async fn history(s: Signed, PathId(id): PathId, QueryFields(q): QueryFields) -> Result<Response, UiError> {
     let v = invoices::get(&s.app, &s.ctx, id).await?;

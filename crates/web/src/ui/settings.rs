@@ -60,6 +60,7 @@ pub struct SettingsPage {
     pub roundings: Vec<(&'static str, &'static str)>,
     pub reload: &'static str,
     pub terms_legend: &'static str,
+    pub has_seal: bool,
 }
 
 fn form_of(c: &CompanyView) -> SettingsForm {
@@ -208,6 +209,7 @@ async fn page(s: &Signed, f: SettingsForm, errors: Vec<String>) -> Result<Settin
         roundings: vec![("truncate", "切り捨て"), ("round", "四捨五入"), ("ceil", "切り上げ")],
         reload: "/settings",
         terms_legend: "支払条件の既定（取引先ごとの指定がないとき）",
+        has_seal: settings.model.seal_sha256.is_some(),
     })
 }
 
@@ -285,6 +287,45 @@ pub async fn set_next_number(s: Signed, FormFields(f): FormFields) -> Result<Res
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `POST /settings/seal` (multipart, field `seal`): a PNG of the company seal for documents
+/// issued from now on.
+pub async fn upload_seal(s: Signed, mut form: axum::extract::Multipart) -> Result<Response, UiError> {
+    let unreadable = || UiError::BadRequest("アップロードを読み取れませんでした。".into());
+    let mut png = None;
+    while let Some(field) = form.next_field().await.map_err(|_| unreadable())? {
+        if field.name() == Some("seal") {
+            png = Some(field.bytes().await.map_err(|_| unreadable())?);
+        }
+    }
+    let c = company::load(&s.app, s.ctx.company_id).await?.view();
+    let Some(png) = png.filter(|p| !p.is_empty()) else {
+        let p = page(&s, form_of(&c), vec!["画像ファイルを選んでください。".into()]).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
+    };
+    match invoicepilot_app::seal::set(&s.app, &s.ctx, Some(&png)).await {
+        Ok(_) => Ok(Redirect::to("/settings").into_response()),
+        Err(AppError::Validation(_)) => {
+            let msg = "社印はPNG形式・512KB以下の画像にしてください。".to_owned();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&s, form_of(&c), vec![msg]).await?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /settings/seal/delete`.
+pub async fn remove_seal(s: Signed) -> Result<Response, UiError> {
+    invoicepilot_app::seal::set(&s.app, &s.ctx, None).await?;
+    Ok(Redirect::to("/settings").into_response())
+}
+
+/// `GET /settings/seal.png`: the current seal, for the settings page.
+pub async fn seal_image(s: Signed) -> Result<Response, UiError> {
+    let png = invoicepilot_app::seal::current(&s.app, &s.ctx).await?.ok_or(UiError::NotFound)?;
+    let mut resp = png.into_response();
+    resp.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("image/png"));
+    Ok(resp)
 }
 
 #[cfg(test)]

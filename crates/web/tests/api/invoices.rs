@@ -45,7 +45,7 @@ async fn worked_example_totals_and_issue() {
     assert_eq!(audit.status, 200);
     let actions: Vec<_> =
         audit.body["items"].as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(actions, ["invoice.issued", "invoice.created"]);
+    assert_eq!(actions, ["invoice.pdf_stored", "invoice.issued", "invoice.created"]);
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ mod invoices;
 mod isolation;
 mod openapi;
 mod payments;
+mod pdf;
 mod ui_auth;
 mod ui_pages;
 mod ui_roles;

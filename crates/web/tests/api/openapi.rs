@@ -11,6 +11,7 @@ async fn openapi_document_snapshot() {
     for path in [
         "/api/v1/invoices",
         "/api/v1/invoices/{id}/issue",
+        "/api/v1/invoices/{id}/pdf",
         "/api/v1/payments/{id}/reverse",
         "/api/v1/company",
         "/health",
@@ -22,5 +23,16 @@ async fn openapi_document_snapshot() {
         doc["paths"]["/api/v1/invoices"]["post"]["responses"]["422"]["content"]["application/problem+json"]["schema"]["$ref"],
         "#/components/schemas/Problem"
     );
+    // Operation ids are unique, as OpenAPI requires (clients and stateful testers key on them).
+    let mut ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values().filter_map(|op| op["operationId"].as_str()))
+        .collect();
+    let n = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "duplicate operationId");
     insta::assert_json_snapshot!("openapi", doc);
 }

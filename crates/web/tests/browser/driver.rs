@@ -5,8 +5,8 @@
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
-use std::path::{Path, PathBuf};
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -154,9 +154,15 @@ impl Browser {
         self.el(css).await.select_by_value(value).await.unwrap_or_else(|e| panic!("select {css}={value}: {e}"));
     }
 
-    /// The visible text of an element.
+    /// The visible text of an element (found again if a navigation replaced it).
     pub async fn text(&self, css: &str) -> String {
-        self.el(css).await.text().await.expect("text")
+        for _ in 0..50 {
+            if let Ok(t) = self.el(css).await.text().await {
+                return t;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the text of {css} could not be read on {}", self.url().await)
     }
 
     /// The current URL.
