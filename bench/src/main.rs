@@ -4,7 +4,6 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use invoicepilot_app::App;
 use invoicepilot_domain::Role;
-use invoicepilot_store::migration::{Migrator, MigratorTrait};
 use invoicepilot_store::{ConnectSettings, DatabaseUrl, Db};
 use invoicepilot_web::{AppState, WebConfig};
 use rand::RngCore;
@@ -248,7 +247,7 @@ async fn main() -> anyhow::Result<()> {
         &ConnectSettings { max_connections: (args.clients as u32 + 4).max(8), sqlite_synchronous_full: true },
     )
     .await?;
-    Migrator::up(db.conn(), None).await?;
+    let db = db.migrate().await?;
     let app = App::new(db.clone());
     let company =
         invoicepilot_app::company::create(&app, "ベンチ株式会社", None).await.map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -34,6 +34,12 @@ impl FixedClock {
     pub fn set(&self, at: DateTime<Utc>) {
         *self.0.lock().unwrap_or_else(|e| e.into_inner()) = at;
     }
+
+    /// Moves the clock forward by `d`.
+    pub fn advance(&self, d: std::time::Duration) {
+        let mut t = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *t += chrono::Duration::from_std(d).unwrap_or(chrono::Duration::zero());
+    }
 }
 
 impl Clock for FixedClock {

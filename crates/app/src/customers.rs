@@ -39,6 +39,8 @@ pub struct CustomerInput {
     pub registration_number: Option<String>,
     /// Own terms; `null` = the company's default.
     pub payment_terms: Option<PaymentTermsDto>,
+    /// No payment reminders to this customer (default false).
+    pub dunning_hold: Option<bool>,
     /// Read-only, ignored.
     #[serde(default)]
     #[schema(value_type = Option<i64>, read_only)]
@@ -72,6 +74,8 @@ pub struct CustomerView {
     pub registration_number_valid: Option<bool>,
     /// Own terms, or `null` for the company's default.
     pub payment_terms: Option<PaymentTermsDto>,
+    /// No payment reminders to this customer.
+    pub dunning_hold: bool,
     /// Unused over-payments (customer credit).
     pub credit_balance: i64,
     /// Optimistic-lock version.
@@ -91,6 +95,7 @@ struct ValidCustomer {
     address: Option<String>,
     registration_number: Option<String>,
     payment_terms: Option<String>,
+    dunning_hold: bool,
 }
 
 impl ValidCustomer {
@@ -105,6 +110,7 @@ impl ValidCustomer {
             address: Set(self.address),
             registration_number: Set(self.registration_number),
             payment_terms: Set(self.payment_terms),
+            dunning_hold: Set(self.dunning_hold),
             ..Default::default()
         }
     }
@@ -141,6 +147,7 @@ fn validate(input: CustomerInput) -> Result<ValidCustomer, AppError> {
         address,
         registration_number,
         payment_terms,
+        dunning_hold: input.dunning_hold.unwrap_or(false),
     })
 }
 
@@ -165,6 +172,7 @@ fn view(m: customer::Model, credit_balance: i64) -> CustomerView {
         postal_code: m.postal_code,
         address: m.address,
         registration_number: m.registration_number,
+        dunning_hold: m.dunning_hold,
         credit_balance,
         version: m.version,
         created_at: rfc3339(m.created_at),

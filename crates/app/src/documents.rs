@@ -22,6 +22,28 @@ use std::sync::OnceLock;
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
+/// The job that renders and stores an issued invoice's PDF.
+pub const STORE_PDF: &str = "invoice.store_pdf";
+
+/// `invoice.store_pdf {invoice_id}`, enqueued in the issuing transaction.
+pub struct StorePdfJob;
+
+#[async_trait::async_trait]
+impl crate::jobs::Job for StorePdfJob {
+    fn job_type(&self) -> &'static str {
+        STORE_PDF
+    }
+
+    async fn run(&self, app: &App, job: &crate::jobs::ClaimedJob) -> Result<(), crate::jobs::JobError> {
+        let company = job.company_id.ok_or_else(|| crate::jobs::JobError::Permanent("job without company".into()))?;
+        let id = job.payload["invoice_id"]
+            .as_i64()
+            .ok_or_else(|| crate::jobs::JobError::Permanent("payload without invoice_id".into()))?;
+        store_invoice_pdf(app, company, id).await?;
+        Ok(())
+    }
+}
+
 /// The kind of an invoice's own PDF in `invoice_documents`.
 pub const INVOICE_PDF: &str = "invoice_pdf";
 /// Longest a rendering may take before the request gives up.

@@ -5,10 +5,9 @@ use anyhow::{Context, anyhow, bail};
 use clap::{Parser, Subcommand};
 use invoicepilot_app::{App, numbering};
 use invoicepilot_domain::Role;
+use invoicepilot_store::Db;
 use invoicepilot_store::connect::ConnectSettings;
 use invoicepilot_store::migration::{Migrator, MigratorTrait};
-use invoicepilot_store::{Backend, Db};
-use invoicepilot_web::{AppState, WebConfig};
 use std::io::{BufRead, IsTerminal};
 
 /// Self-hosted invoicing for Japanese small businesses.
@@ -21,7 +20,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serves the web UI and the JSON API.
+    /// Serves the web UI and the JSON API, with a worker and the scheduler in-process.
     Serve {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1")]
@@ -29,6 +28,16 @@ enum Command {
         /// Port to listen on.
         #[arg(long, default_value_t = 8000)]
         port: u16,
+        /// Serve only: no in-process worker or scheduler (run `worker` processes instead).
+        #[arg(long)]
+        no_worker: bool,
+    },
+    /// Runs background jobs (e-mail, PDFs, dunning, alerts) until stopped.
+    Worker(crate::process::WorkerArgs),
+    /// Inspects and manages the job queue.
+    Queue {
+        #[command(subcommand)]
+        action: crate::process::QueueCmd,
     },
     /// Applies pending database migrations.
     Migrate {
@@ -133,7 +142,7 @@ enum NumberingCmd {
     },
 }
 
-async fn open(settings: &Settings) -> anyhow::Result<Db> {
+pub(crate) async fn open(settings: &Settings) -> anyhow::Result<Db> {
     let url = settings.database().map_err(|e| anyhow!(e))?;
     let cs = ConnectSettings {
         max_connections: settings.db_max_connections.max(1),
@@ -145,13 +154,13 @@ async fn open(settings: &Settings) -> anyhow::Result<Db> {
 /// Opens the database and makes sure its schema is current: a fresh database is migrated
 /// at once; one with pending migrations is refused so that `migrate` (with its backup)
 /// stays an operator's decision.
-async fn open_migrated(settings: &Settings) -> anyhow::Result<Db> {
-    let db = open(settings).await?;
+pub(crate) async fn open_migrated(settings: &Settings) -> anyhow::Result<Db> {
+    let mut db = open(settings).await?;
     let applied = Migrator::get_applied_migrations(db.conn()).await.map(|v| v.len()).unwrap_or(0);
     let pending = Migrator::get_pending_migrations(db.conn()).await?.len();
     if pending > 0 {
         if applied == 0 {
-            Migrator::up(db.conn(), None).await.context("migrating the new database")?;
+            db = db.migrate().await.context("migrating the new database")?;
             tracing::info!(database = db.masked_url(), "created the database schema");
         } else {
             bail!("the database has {pending} pending migration(s); run `invoicepilot migrate` first");
@@ -195,7 +204,9 @@ fn read_password() -> anyhow::Result<String> {
 /// Runs one command.
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { host, port } => serve(settings, host, port).await,
+        Command::Serve { host, port, no_worker } => crate::process::serve(settings, host, port, no_worker).await,
+        Command::Worker(args) => crate::process::worker(settings, args).await,
+        Command::Queue { action } => crate::process::queue(settings, action).await,
         Command::Migrate { dry_run } => {
             let db = open(&settings).await?;
             let pending = Migrator::get_pending_migrations(db.conn()).await?;
@@ -203,7 +214,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 println!("{}{}", if dry_run { "pending: " } else { "applying: " }, m.name());
             }
             if !dry_run {
-                Migrator::up(db.conn(), None).await.context("applying migrations")?;
+                db.migrate().await.context("applying migrations")?;
             }
             println!(
                 "{}",
@@ -290,62 +301,13 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
 }
 
 /// Turns an app error into one readable line, field errors included.
-fn describe(e: invoicepilot_app::AppError) -> anyhow::Error {
+pub(crate) fn describe(e: invoicepilot_app::AppError) -> anyhow::Error {
     match e {
         invoicepilot_app::AppError::Validation(errs) => {
             anyhow!(errs.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "))
         }
         other => anyhow!(other),
     }
-}
-
-async fn serve(settings: Settings, host: String, port: u16) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&settings.storage_path)
-        .with_context(|| format!("storage folder {} is not writable", settings.storage_path.display()))?;
-    let db = open_migrated(&settings).await?;
-    if db.backend() == Backend::Sqlite {
-        tracing::info!(database = db.masked_url(), "using SQLite");
-    }
-    let app = App::new(db);
-    let state = AppState::new(
-        app,
-        WebConfig {
-            api_rate_limit: settings.api_rate_limit,
-            storage_path: settings.storage_path.clone(),
-            app_url: settings.app_url.clone(),
-        },
-    );
-    let listener = tokio::net::TcpListener::bind((host.as_str(), port))
-        .await
-        .with_context(|| format!("cannot listen on {host}:{port}"))?;
-    let addr = listener.local_addr()?;
-    tracing::info!(%addr, "InvoicePilot is serving");
-    println!("InvoicePilot listening on http://{addr}");
-    // First run: the setup URL goes to the console only, never to the log.
-    if let Some(token) = invoicepilot_app::members::issue_setup_token(&state.app).await.map_err(describe)? {
-        let base = settings.app_url.as_deref().map(|u| u.trim_end_matches('/').to_owned());
-        let base = base.unwrap_or_else(|| format!("http://{addr}"));
-        println!("No user exists yet. Open this one-time URL to create the company and its owner:");
-        println!("  {base}/setup?token={token}");
-    }
-    invoicepilot_web::serve(listener, state, shutdown_signal()).await?;
-    tracing::info!("stopped");
-    Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
 #[cfg(test)]

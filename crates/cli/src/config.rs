@@ -23,6 +23,30 @@ pub struct Settings {
     pub db_max_connections: u32,
     /// `LOG_FORMAT`: `text` or `json`.
     pub log_format: String,
+    /// `MAIL_HOST`; without it there is no mail transport.
+    pub mail_host: Option<String>,
+    /// `MAIL_PORT` (default 587 with STARTTLS, 465 with TLS, 25 without).
+    pub mail_port: Option<u16>,
+    /// `MAIL_USERNAME`.
+    pub mail_username: Option<String>,
+    /// `MAIL_PASSWORD` (never printed).
+    pub mail_password: Option<String>,
+    /// `MAIL_ENCRYPTION`: `none`, `starttls` or `tls`.
+    pub mail_encryption: String,
+    /// `MAIL_FROM`: the sender address.
+    pub mail_from: Option<String>,
+    /// `MAIL_RETRY_BASE_SECS`: wait before the first retry of a send.
+    pub mail_retry_base_secs: u64,
+    /// `SLACK_WEBHOOK_URL`.
+    pub slack_webhook_url: Option<String>,
+    /// `DUNNING_SCHEDULE`: cron in the company's time zone, or `off`.
+    pub dunning_schedule: String,
+    /// `ALERT_QUEUE_BACKLOG`: pending jobs above which the queue is backlogged.
+    pub alert_queue_backlog: u64,
+    /// `ALERT_FAILED_JOBS`: failed jobs above which the queue is failing.
+    pub alert_failed_jobs: u64,
+    /// `ALERT_OLDEST_PENDING_SECS`: the oldest due job's wait above which the queue is backlogged.
+    pub alert_oldest_pending_secs: i64,
 }
 
 impl Default for Settings {
@@ -35,6 +59,18 @@ impl Default for Settings {
             sqlite_synchronous: "full".into(),
             db_max_connections: 16,
             log_format: "text".into(),
+            mail_host: None,
+            mail_port: None,
+            mail_username: None,
+            mail_password: None,
+            mail_encryption: "none".into(),
+            mail_from: None,
+            mail_retry_base_secs: 30,
+            slack_webhook_url: None,
+            dunning_schedule: "0 9 * * 1-5".into(),
+            alert_queue_backlog: 100,
+            alert_failed_jobs: 10,
+            alert_oldest_pending_secs: 600,
         }
     }
 }
@@ -47,6 +83,18 @@ const KEYS: &[&str] = &[
     "SQLITE_SYNCHRONOUS",
     "DB_MAX_CONNECTIONS",
     "LOG_FORMAT",
+    "MAIL_HOST",
+    "MAIL_PORT",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_ENCRYPTION",
+    "MAIL_FROM",
+    "MAIL_RETRY_BASE_SECS",
+    "SLACK_WEBHOOK_URL",
+    "DUNNING_SCHEDULE",
+    "ALERT_QUEUE_BACKLOG",
+    "ALERT_FAILED_JOBS",
+    "ALERT_OLDEST_PENDING_SECS",
 ];
 
 impl Settings {
@@ -73,6 +121,56 @@ impl Settings {
     }
 }
 
+fn present(v: &Option<String>) -> Option<String> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+impl Settings {
+    /// The use-cases' settings: mail, Slack, thresholds, schedules.
+    pub fn app_config(&self) -> Result<invoicepilot_app::config::AppConfig, String> {
+        use invoicepilot_app::config::{AlertThresholds, AppConfig, MailConfig, MailEncryption};
+        let encryption: MailEncryption = self.mail_encryption.parse()?;
+        let mail = match present(&self.mail_host) {
+            None => None,
+            Some(host) => {
+                let from = present(&self.mail_from).ok_or("MAIL_FROM is required when MAIL_HOST is set")?;
+                let port = self.mail_port.unwrap_or(match encryption {
+                    MailEncryption::None => 25,
+                    MailEncryption::StartTls => 587,
+                    MailEncryption::Tls => 465,
+                });
+                Some(MailConfig {
+                    host,
+                    port,
+                    username: present(&self.mail_username),
+                    password: self.mail_password.clone().filter(|p| !p.is_empty()),
+                    encryption,
+                    from,
+                })
+            }
+        };
+        let schedule = self.dunning_schedule.trim();
+        let dunning_schedule = if schedule.eq_ignore_ascii_case("off") {
+            None
+        } else {
+            invoicepilot_app::scheduler::parse(schedule).map_err(|e| format!("DUNNING_SCHEDULE: {e}"))?;
+            Some(schedule.to_owned())
+        };
+        Ok(AppConfig {
+            app_url: present(&self.app_url),
+            mail,
+            mail_retry_base: std::time::Duration::from_secs(self.mail_retry_base_secs.max(1)),
+            slack_webhook_url: present(&self.slack_webhook_url),
+            alerts: AlertThresholds {
+                backlog: self.alert_queue_backlog,
+                failed: self.alert_failed_jobs,
+                oldest_pending_secs: self.alert_oldest_pending_secs,
+            },
+            dunning_schedule,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,6 +179,25 @@ mod tests {
     fn defaults_to_sqlite_under_storage() {
         let s = Settings::default();
         assert_eq!(s.database().unwrap(), DatabaseUrl::Sqlite(PathBuf::from("./storage/invoicepilot.db")));
+    }
+
+    #[test]
+    fn mail_needs_a_sender_and_schedules_must_parse() {
+        let s = Settings { mail_host: Some("smtp.example.jp".into()), ..Settings::default() };
+        assert!(s.app_config().unwrap_err().contains("MAIL_FROM"));
+        let s = Settings {
+            mail_host: Some("smtp.example.jp".into()),
+            mail_from: Some("keiri@example.jp".into()),
+            mail_encryption: "starttls".into(),
+            ..Settings::default()
+        };
+        let c = s.app_config().unwrap();
+        assert_eq!(c.mail.as_ref().map(|m| m.port), Some(587));
+        assert!(!format!("{c:?}").contains("hunter2"));
+        let s = Settings { dunning_schedule: "off".into(), ..Settings::default() };
+        assert!(s.app_config().unwrap().dunning_schedule.is_none());
+        let s = Settings { dunning_schedule: "every day".into(), ..Settings::default() };
+        assert!(s.app_config().is_err());
     }
 
     #[test]

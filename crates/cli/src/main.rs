@@ -2,6 +2,7 @@
 
 mod commands;
 mod config;
+mod process;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -27,15 +28,32 @@ async fn main() -> ExitCode {
     }
 }
 
+/// The receiving end of error events bound for Slack, until a process with an `App` takes it.
+static SLACK_EVENTS: std::sync::Mutex<Option<tokio::sync::mpsc::Receiver<String>>> = std::sync::Mutex::new(None);
+
 fn init_logging(settings: &config::Settings) {
-    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, Layer};
     let filter = EnvFilter::try_from_env("LOG_LEVEL")
         .or_else(|_| EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    if settings.log_format == "json" {
-        let _ = builder.json().try_init();
+    let fmt = if settings.log_format == "json" {
+        tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr).boxed()
     } else {
-        let _ = builder.try_init();
+        tracing_subscriber::fmt::layer().with_writer(std::io::stderr).boxed()
+    };
+    let slack = settings.slack_webhook_url.as_deref().is_some_and(|u| !u.trim().is_empty()).then(|| {
+        let (layer, rx) = invoicepilot_app::alerts::forward::layer();
+        *SLACK_EVENTS.lock().unwrap_or_else(|e| e.into_inner()) = Some(rx);
+        layer
+    });
+    let _ = tracing_subscriber::registry().with(fmt.with_filter(filter)).with(slack).try_init();
+}
+
+/// Starts forwarding `error` events to Slack through `app`'s queue (when configured).
+pub fn forward_errors(app: &invoicepilot_app::App) {
+    if let Some(rx) = SLACK_EVENTS.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        invoicepilot_app::alerts::forward::spawn(app.clone(), rx);
     }
 }

@@ -4,6 +4,7 @@
 //! unit- and property-tested without a database.
 
 pub mod calendar;
+pub mod dunning;
 pub mod email;
 pub mod invoice;
 pub mod limits;

@@ -4,6 +4,46 @@
 
 use crate::document::{Document, DocumentKind, RateTotal};
 use serde_json::{Value, json};
+use std::sync::OnceLock;
+
+/// Shown for a character the bundled font cannot draw (the 〓 geta mark Japanese printing
+/// uses for a missing glyph). PDF/A refuses undrawable text, so it must never reach typst.
+pub const MISSING_GLYPH: char = '〓';
+
+fn font() -> &'static ttf_parser::Face<'static> {
+    static FACE: OnceLock<ttf_parser::Face<'static>> = OnceLock::new();
+    FACE.get_or_init(|| ttf_parser::Face::parse(crate::FONT_REGULAR, 0).expect("the bundled font parses"))
+}
+
+/// Invisible format characters (joiners, direction overrides, variation selectors, BOM):
+/// dropped, as they would print as nothing anyway.
+fn is_format(c: char) -> bool {
+    matches!(c as u32, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xFE00..=0xFE0F | 0xFEFF)
+}
+
+/// Text as the document can print it: line breaks kept, tabs as spaces, control and format
+/// characters dropped, characters the font lacks (emoji, scripts it does not cover) as 〓.
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| match c {
+            '\n' => Some('\n'),
+            '\t' => Some(' '),
+            c if c.is_control() || is_format(c) => None,
+            c if c == ' ' || font().glyph_index(c).is_some() => Some(c),
+            _ => Some(MISSING_GLYPH),
+        })
+        .collect()
+}
+
+/// Applies [`printable`] to every string of a prepared document.
+fn printable_all(v: Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(printable(&s)),
+        Value::Array(a) => Value::Array(a.into_iter().map(printable_all).collect()),
+        Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, printable_all(v))).collect()),
+        other => other,
+    }
+}
 
 /// `¥12,345`; negative amounts (discounts) as `−¥500`.
 pub fn yen(v: i64) -> String {
@@ -155,8 +195,12 @@ fn legend(doc: &Document) -> Option<&'static str> {
     }
 }
 
-/// The data the templates print.
+/// The data the templates print, every string printable with the bundled font.
 pub fn prepare(doc: &Document) -> Value {
+    printable_all(prepare_raw(doc))
+}
+
+fn prepare_raw(doc: &Document) -> Value {
     let registration = doc.issuer.registration_number.as_deref().map(str::trim).filter(|r| !r.is_empty());
     // Only a registered issuer's invoice, receipt or credit note is a qualified document.
     let qualified = registration.is_some() && words(doc.kind, true).qualified_name.is_some();
@@ -328,6 +372,14 @@ mod tests {
             original: None,
             seal_png: None,
         }
+    }
+
+    #[test]
+    fn only_drawable_text_reaches_the_layout() {
+        assert_eq!(printable("請求書 ABC ｶﾅ ①"), "請求書 ABC ｶﾅ ①");
+        assert_eq!(printable("絵文字😀です"), "絵文字〓です");
+        assert_eq!(printable("a\tb\u{7}c\u{202e}d\u{200d}e"), "a bcde");
+        assert_eq!(printable("一行目\n二行目"), "一行目\n二行目");
     }
 
     #[test]

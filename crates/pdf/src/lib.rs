@@ -20,7 +20,7 @@ const INVOICE: &str = include_str!("../templates/invoice.typ");
 const RECEIPT: &str = include_str!("../templates/receipt.typ");
 const QUOTE: &str = include_str!("../templates/quote.typ");
 const CREDIT_NOTE: &str = include_str!("../templates/credit_note.typ");
-const FONT_REGULAR: &[u8] = include_bytes!("../../../assets/fonts/BIZUDPGothic-Regular.ttf");
+pub(crate) const FONT_REGULAR: &[u8] = include_bytes!("../../../assets/fonts/BIZUDPGothic-Regular.ttf");
 const FONT_BOLD: &[u8] = include_bytes!("../../../assets/fonts/BIZUDPGothic-Bold.ttf");
 
 /// Largest number of lines one document may carry (the app allows 1,000).

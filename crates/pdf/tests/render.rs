@@ -158,6 +158,82 @@ fn a_qualified_invoice_prints_every_required_item() {
 }
 
 #[test]
+fn the_extracted_text_of_the_standard_invoice_is_snapshotted() {
+    let pdf = render(&worked_example()).unwrap();
+    if !poppler() {
+        return;
+    }
+    // Columns vary with the layout engine's spacing; the words and their order do not.
+    let words: Vec<String> = text_of(&pdf)
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|l| !l.is_empty())
+        .collect();
+    insta::assert_snapshot!("worked_example_text", words.join("\n"));
+}
+
+#[test]
+fn fonts_are_embedded_subset_and_bold_is_the_bold_face() {
+    let pdf = render(&worked_example()).unwrap();
+    assert!(pdf.len() < 100 * 1024, "a one-page invoice is {} bytes", pdf.len());
+    if !poppler() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("ip-fonts-{}-{}", std::process::id(), rand_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("doc.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let out = Command::new("pdffonts").arg(&path).output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let fonts = String::from_utf8_lossy(&out.stdout).into_owned();
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert_eq!(rows.len(), 2, "{fonts}");
+    assert!(rows.iter().any(|r| r.contains("BIZUDPGothic-Bold")), "{fonts}");
+    assert!(rows.iter().any(|r| r.contains("BIZUDPGothic-Regular")), "{fonts}");
+    for r in rows {
+        let cols: Vec<&str> = r.split_whitespace().collect();
+        // name type… encoding emb sub uni object ID
+        let n = cols.len();
+        assert_eq!((cols[n - 5], cols[n - 4], cols[n - 3]), ("yes", "yes", "yes"), "embedded, subset, unicode: {r}");
+    }
+}
+
+#[test]
+fn hostile_text_in_every_field_renders() {
+    let long_word = "あ".repeat(3000) + &"x".repeat(3000);
+    let ten_thousand = "長".repeat(10_000);
+    let mut d = worked_example();
+    let nasty = [
+        "#import \"@preview/x:1.0.0\": *",
+        long_word.as_str(),
+        ten_thousand.as_str(),
+        "絵文字 😀🧾💴 👨‍👩‍👧",
+        "\u{202e}右から左\u{202c} שלום عربى",
+        "tab\there\r\nnewline\u{0007}bell\u{0000}nul",
+        "]]]]]]]]))))}}}}",
+        "\\\\\\",
+    ];
+    for (i, t) in nasty.iter().enumerate() {
+        let n = d.lines.len();
+        d.lines[i % n].description = t.to_string();
+    }
+    d.issuer.name = nasty[3].into();
+    d.issuer.address = Some(nasty[4].into());
+    d.issuer.phone = Some(nasty[5].into());
+    d.addressee.name = nasty[1].into();
+    d.addressee.honorific = nasty[6].into();
+    d.addressee.address = Some(nasty[7].into());
+    d.subject = Some(nasty[0].into());
+    d.notes = Some(nasty[2].into());
+    d.lines[0].unit = nasty[6].into();
+    d.lines[0].quantity = nasty[7].into();
+    d.bank_accounts[0].account_name_kana = nasty[3].into();
+    let pdf = render(&d).expect("hostile text is only text");
+    assert!(pdf.starts_with(b"%PDF-"));
+    keep("hostile.pdf", &pdf);
+}
+
+#[test]
 fn an_unregistered_issuer_gets_no_t_number_and_no_qualified_wording() {
     let mut d = worked_example();
     d.issuer.registration_number = None;

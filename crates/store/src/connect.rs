@@ -60,6 +60,8 @@ pub struct Db {
     conn: DatabaseConnection,
     backend: Backend,
     masked_url: String,
+    url: DatabaseUrl,
+    settings: ConnectSettings,
     /// SQLite has one writer: serialising writers in-process queues them fairly instead of
     /// letting them spin in SQLite's busy handler.
     write_lock: Option<Arc<Mutex<()>>>,
@@ -117,7 +119,20 @@ impl Db {
             Database::connect(opts).await.map_err(|source| StoreError::Connect { url: masked_url.clone(), source })?;
         conn.ping().await.map_err(|source| StoreError::Connect { url: masked_url.clone(), source })?;
         let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Db { conn, backend, masked_url, write_lock })
+        Ok(Db { conn, backend, masked_url, url: url.clone(), settings: settings.clone(), write_lock })
+    }
+
+    /// Applies the pending migrations and opens a fresh pool: SQLite connections that
+    /// prepared statements before an `ALTER TABLE` keep the old column list in sqlx's
+    /// statement cache, so a changed schema is only used through new connections.
+    pub async fn migrate(self) -> Result<Db, StoreError> {
+        use crate::migration::{Migrator, MigratorTrait};
+        Migrator::up(&self.conn, None)
+            .await
+            .map_err(|source| StoreError::Connect { url: self.masked_url.clone(), source })?;
+        let (url, settings) = (self.url.clone(), self.settings.clone());
+        let _ = self.conn.close().await;
+        Db::connect(&url, &settings).await
     }
 
     /// The connection pool, for reads.

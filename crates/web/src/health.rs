@@ -49,5 +49,23 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
         (true, _) => (StatusCode::OK, "healthy"),
     };
     let database = if db_ok { "connected" } else { "disconnected" };
-    (code, Json(Health { status, database, queue: "operational", disk_space }))
+    let queue = if db_ok { queue_state(&state.app).await } else { "operational" };
+    let (code, status) = match (status, queue) {
+        ("healthy", "backlogged" | "failing") => (code, "degraded"),
+        other => (code, other.0),
+    };
+    (code, Json(Health { status, database, queue, disk_space }))
+}
+
+/// `failing` above the failed-jobs threshold, `backlogged` above the backlog or the
+/// oldest-pending threshold, else `operational`.
+async fn queue_state(app: &invoicepilot_app::App) -> &'static str {
+    let t = app.config.alerts;
+    match tokio::time::timeout(std::time::Duration::from_secs(3), invoicepilot_app::jobs::admin::status(app, None))
+        .await
+    {
+        Ok(Ok(s)) if s.failed > t.failed => "failing",
+        Ok(Ok(s)) if s.pending > t.backlog || s.oldest_pending_secs > t.oldest_pending_secs => "backlogged",
+        _ => "operational",
+    }
 }

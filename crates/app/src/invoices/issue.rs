@@ -30,16 +30,37 @@ fn check_version(current: &invoice::Model, if_match: Option<i64>) -> Result<(), 
 /// freezes issuer, customer, lines and totals. 409 when not a draft or without lines.
 pub async fn issue(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Result<InvoiceView, AppError> {
     ctx.require(Permission::ManageInvoices)?;
-    let view = crate::retry::with_retry(|| issue_once(app, ctx, id, if_match)).await?;
-    // The frozen PDF is stored right after the commit. A failure here loses nothing: until
-    // it is stored, the same bytes are rendered on demand from the frozen data.
-    if let Err(e) = crate::documents::store_invoice_pdf(app, ctx.company_id, id).await {
-        tracing::error!(invoice_id = id, error = %e, "storing the issued invoice's PDF failed");
-    }
-    Ok(view)
+    Ok(crate::retry::with_retry(|| issue_once(app, ctx, id, if_match, None)).await?.0)
 }
 
-async fn issue_once(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Result<InvoiceView, AppError> {
+/// Issues a draft and queues its e-mail in the same transaction: both happen or neither.
+pub async fn issue_and_send(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+    if_match: Option<i64>,
+    send: crate::mail::SendInput,
+) -> Result<(InvoiceView, crate::mail::SendAccepted), AppError> {
+    ctx.require(Permission::ManageInvoices)?;
+    let customer_id = invoice::Entity::find_by_id(id)
+        .filter(invoice::Column::CompanyId.eq(ctx.company_id))
+        .one(app.db.conn())
+        .await?
+        .ok_or(AppError::NotFound("invoice"))?
+        .customer_id;
+    let recipients = crate::mail::invoice_recipients(app, customer_id, send).await?;
+    let (view, sent) = crate::retry::with_retry(|| issue_once(app, ctx, id, if_match, Some(&recipients))).await?;
+    let accepted = sent.ok_or_else(|| AppError::Internal("the mail was not queued".into()))?;
+    Ok((view, accepted))
+}
+
+async fn issue_once(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+    if_match: Option<i64>,
+    send: Option<&crate::mail::Recipients>,
+) -> Result<(InvoiceView, Option<crate::mail::SendAccepted>), AppError> {
     // Everything the issue needs is read before the write transaction, which then only
     // re-checks the version, takes the number and writes: the counter lock (and on SQLite
     // the database write lock) is held for as few statements as possible.
@@ -160,8 +181,24 @@ async fn issue_once(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Res
         },
     )
     .await?;
+    // The frozen PDF is rendered and stored by a job inserted here: it exists exactly when
+    // the issue commits.
+    crate::jobs::enqueue(
+        app,
+        &*tx,
+        crate::jobs::NewJob::new(crate::documents::STORE_PDF, Some(ctx.company_id), json!({"invoice_id": id}))
+            .unique(format!("invoice:{id}:pdf")),
+    )
+    .await?;
+    let sent = match send {
+        Some(r) => Some(crate::mail::queue_invoice_mail(app, &tx, ctx, id, r).await?),
+        None => None,
+    };
+    if app.failpoints.hit("invoice.issue.before_commit") {
+        return Err(AppError::Internal("failpoint invoice.issue.before_commit".into()));
+    }
     tx.commit().await?;
-    load_view(app, conn, ctx.company_id, id).await
+    Ok((load_view(app, conn, ctx.company_id, id).await?, sent))
 }
 
 /// Body of `POST /invoices/{id}/void`.

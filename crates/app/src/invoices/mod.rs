@@ -9,7 +9,7 @@ mod view;
 
 pub use draft::{create_draft, delete_draft, update_draft};
 pub use input::{InvoiceInput, LineInputDto, QuantityValue};
-pub use issue::{VoidInput, issue, void};
+pub use issue::{VoidInput, issue, issue_and_send, void};
 pub use preview::{Preview, is_blank, preview};
 pub use query::{InvoiceFilter, get, list};
 pub use view::{InvoiceView, LineView, RateTotalView, load_view};

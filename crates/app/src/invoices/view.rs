@@ -97,6 +97,8 @@ pub struct InvoiceView {
     pub balance: i64,
     /// Due date passed with a balance left.
     pub overdue: bool,
+    /// No payment reminders for this invoice.
+    pub dunning_hold: bool,
     /// The last e-mail delivery, or `null`.
     #[schema(value_type = Option<Object>)]
     pub delivery: Option<serde_json::Value>,
@@ -164,7 +166,8 @@ pub fn build(m: invoice::Model, lines: Vec<invoice_line::Model>, today: NaiveDat
         amount_due: m.amount_due,
         amount_paid: m.amount_paid,
         balance: m.balance,
-        delivery: None,
+        delivery: parse(&m.delivery),
+        dunning_hold: m.dunning_hold,
         void_reason: m.void_reason,
         voided_at: m.voided_at.map(rfc3339),
         version: m.version,

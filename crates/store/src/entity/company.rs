@@ -27,6 +27,14 @@ pub struct Model {
     pub updated_at: DateTime,
     /// SHA-256 of the company seal (角印) in `blobs`, if one is set.
     pub seal_sha256: Option<String>,
+    /// Dunning levels as JSON (`null` = the defaults).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub dunning_policy: Option<String>,
+    /// Late-payment interest per year in basis points (300 = the 3% legal rate).
+    pub late_interest_bp: i32,
+    /// Signature under e-mails.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub email_signature: Option<String>,
 }
 
 /// No navigable relations: queries join explicitly.

@@ -21,6 +21,8 @@ pub struct Model {
     pub version: i64,
     pub created_at: DateTime,
     pub updated_at: DateTime,
+    /// No reminders for this customer while set.
+    pub dunning_hold: bool,
 }
 
 /// No navigable relations: queries join explicitly.

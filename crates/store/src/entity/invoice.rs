@@ -43,6 +43,11 @@ pub struct Model {
     pub created_at: DateTime,
     pub updated_at: DateTime,
     pub issued_at: Option<DateTime>,
+    /// No reminders for this invoice while set.
+    pub dunning_hold: bool,
+    /// The last send of the invoice as the API shows it (`{status, sent_at, to, error}`).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub delivery: Option<String>,
 }
 
 /// No navigable relations: queries join explicitly.

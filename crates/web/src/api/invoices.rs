@@ -2,10 +2,11 @@
 
 use super::with_etag;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Auth, Id, IfMatch};
+use crate::extract::{ApiJson, ApiQuery, Auth, Id, IfMatch, OptionalJson};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use invoicepilot_app::invoices::{self as uc, InvoiceFilter, InvoiceInput, InvoiceView, VoidInput};
+use invoicepilot_app::mail::{SendAccepted, SendInput};
 use invoicepilot_app::pagination::{Page, PageRequest};
 use serde::Deserialize;
 
@@ -124,4 +125,31 @@ pub struct PdfFile(#[allow(dead_code)] Vec<u8>);
 pub async fn pdf(auth: Auth, Id(id): Id) -> Result<Response, ApiError> {
     let p = invoicepilot_app::documents::invoice_pdf(&auth.app, &auth.ctx, id).await?;
     Ok(crate::download::pdf(p, false))
+}
+
+/// Queues the invoice e-mail with its PDF (no body: to the customer's address). 202 with the
+/// job id; the invoice's `delivery` then shows queued, sent or failed with the SMTP reply.
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/send", tag = "invoices", request_body(content = Option<SendInput>),
+    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 202, body = SendAccepted)))]
+pub async fn send(auth: Auth, Id(id): Id, OptionalJson(input): OptionalJson<SendInput>) -> Result<Response, ApiError> {
+    let accepted = invoicepilot_app::mail::send_invoice(&auth.app, &auth.ctx, id, input.unwrap_or_default()).await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(accepted)).into_response())
+}
+
+/// Body of `POST /api/v1/invoices/{id}/dunning-hold`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldInput {
+    /// `true`: no reminders for this invoice; `false`: reminders again.
+    pub hold: bool,
+}
+
+/// Holds or releases the payment reminders of an invoice.
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/dunning-hold", tag = "invoices", request_body = HoldInput,
+    params(("id" = i64, Path)), responses((status = 200, body = InvoiceView)))]
+pub async fn dunning_hold(auth: Auth, Id(id): Id, ApiJson(input): ApiJson<HoldInput>) -> Result<Response, ApiError> {
+    invoicepilot_app::dunning::set_invoice_hold(&auth.app, &auth.ctx, id, input.hold).await?;
+    let v = uc::get(&auth.app, &auth.ctx, id).await?;
+    Ok(with_etag(StatusCode::OK, v.version, v))
 }

@@ -40,6 +40,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(invoices::issue))
         .routes(routes!(invoices::void))
         .routes(routes!(invoices::pdf))
+        .routes(routes!(invoices::send))
+        .routes(routes!(invoices::dunning_hold))
         .routes(routes!(payments::list, payments::create))
         .routes(routes!(payments::get))
         .routes(routes!(payments::reverse))

@@ -50,6 +50,7 @@ pub struct CustomerForm {
     pub months_after: String,
     pub payment_day: String,
     pub holiday_rule: String,
+    pub dunning_hold: bool,
 }
 
 /// `GET /customers/new`, `GET /customers/{id}/edit`.
@@ -124,6 +125,7 @@ fn form_of(c: &CustomerView) -> CustomerForm {
         months_after: t.map(|t| t.months_after.to_string()).unwrap_or_default(),
         payment_day: t.map(|t| t.payment_day.to_string()).unwrap_or_default(),
         holiday_rule: t.map(|t| t.holiday_rule.clone()).unwrap_or_else(|| "next_business_day".into()),
+        dunning_hold: c.dunning_hold,
     }
 }
 
@@ -141,6 +143,7 @@ fn form_from(f: &Fields) -> CustomerForm {
         months_after: f.raw("months_after"),
         payment_day: f.raw("payment_day"),
         holiday_rule: f.raw("holiday_rule"),
+        dunning_hold: f.checked("dunning_hold"),
     }
 }
 
@@ -187,6 +190,7 @@ fn input_of(f: &Fields) -> Result<CustomerInput, Vec<String>> {
         address: f.text("address"),
         registration_number: f.text("registration_number"),
         payment_terms,
+        dunning_hold: Some(f.checked("dunning_hold")),
         id: None,
         version: None,
     })

@@ -268,6 +268,7 @@ const EN: &[(&str, &str)] = &[
     ("PDFプレビュー（下書き）", "PDF preview (draft)"),
     ("PDFを表示", "View PDF"),
     ("社印（角印）", "Company seal"),
+    ("この取引先には督促メールを送らない", "Send this customer no payment reminders"),
     ("現在の社印", "Current seal"),
     ("社印は設定されていません。", "No seal is set."),
     (

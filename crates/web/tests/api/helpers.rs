@@ -6,7 +6,6 @@
 use invoicepilot_app::App;
 use invoicepilot_app::clock::{Clock, FixedClock};
 use invoicepilot_domain::Role;
-use invoicepilot_store::migration::{Migrator, MigratorTrait};
 use invoicepilot_store::{ConnectSettings, DatabaseUrl, Db};
 use invoicepilot_web::{AppState, WebConfig};
 use rand::RngCore;
@@ -45,11 +44,28 @@ pub struct Options {
     pub rate_limit: u32,
     pub now: &'static str,
     pub app_url: Option<&'static str>,
+    pub app_config: Option<invoicepilot_app::config::AppConfig>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { rate_limit: 0, now: "2026-11-30T01:00:00Z", app_url: None }
+        Options { rate_limit: 0, now: "2026-11-30T01:00:00Z", app_url: None, app_config: None }
+    }
+}
+
+/// Settings that send mail to a local sink on `port` (retries after 30 s ± 20%).
+pub fn mail_to(port: u16) -> invoicepilot_app::config::AppConfig {
+    invoicepilot_app::config::AppConfig {
+        app_url: Some("https://keiri.example.jp".into()),
+        mail: Some(invoicepilot_app::config::MailConfig {
+            host: "127.0.0.1".into(),
+            port,
+            username: None,
+            password: None,
+            encryption: invoicepilot_app::config::MailEncryption::None,
+            from: "billing@example.jp".into(),
+        }),
+        ..Default::default()
     }
 }
 
@@ -153,7 +169,7 @@ pub async fn fresh_db() -> (Db, Option<TempDir>) {
     let db = Db::connect(&url, &ConnectSettings { max_connections: 20, sqlite_synchronous_full: true })
         .await
         .expect("connect test database");
-    Migrator::up(db.conn(), None).await.expect("migrate");
+    let db = db.migrate().await.expect("migrate");
     (db, tmp)
 }
 
@@ -167,7 +183,10 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
     init_logs();
     let (db, tmp) = fresh_db().await;
     let clock = Arc::new(FixedClock::new(opts.now.parse().expect("now")));
-    let app = App::with_clock(db, clock.clone() as Arc<dyn Clock>);
+    let mut app = App::with_clock(db, clock.clone() as Arc<dyn Clock>);
+    if let Some(cfg) = opts.app_config {
+        app = app.with_config(cfg);
+    }
     let company =
         invoicepilot_app::company::create(&app, "株式会社テスト", Some("T7120001168421")).await.expect("company");
     let company_id = company.model.id;
@@ -219,6 +238,13 @@ impl Resp {
 }
 
 impl TestApp {
+    /// Runs every job that is due now (time moves only through `clock`).
+    pub async fn drain(&self) -> usize {
+        invoicepilot_app::jobs::run_pending(&self.app, &invoicepilot_app::jobs::Registry::standard())
+            .await
+            .expect("jobs")
+    }
+
     /// Sends a request with the owner's token.
     pub async fn req(&self, method: &str, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Resp {
         self.req_as(&self.token, method, path, body, headers).await

@@ -44,6 +44,7 @@ async fn an_issued_invoice_has_one_stored_pdf_served_forever() {
     let c = app.customer("株式会社青山商事").await;
     let inv = app.issued(c, "2026-11-30").await;
     let id = &inv["id"];
+    assert_eq!(app.drain().await, 1, "the issue queued the storing job");
 
     let (status, headers, bytes) = pdf(&app, id).await;
     assert_eq!(status, 200);
@@ -108,6 +109,7 @@ async fn an_unstored_pdf_is_rendered_from_the_frozen_data_without_writing() {
     let c = app.customer("株式会社青山商事").await;
     let inv = app.issued(c, "2026-11-30").await;
     let id = inv["id"].as_i64().unwrap();
+    app.drain().await;
     let (_, _, stored_bytes) = pdf(&app, &inv["id"]).await;
     // As if the storing step had not run yet.
     invoice_document::Entity::delete_many()
@@ -225,11 +227,13 @@ async fn the_seal_uploaded_in_settings_is_printed_and_frozen() {
 
     let c = app.customer("株式会社青山商事").await;
     let with_seal = app.issued(c, "2026-11-30").await;
+    app.drain().await;
     let (_, _, sealed) = pdf(&app, &with_seal["id"]).await;
     // Removing the seal changes documents issued from then on, not this one.
     let r = b.post(format!("{}/settings/seal/delete", app.address)).send().await.unwrap();
     assert_eq!(r.status(), 303);
     let without = app.issued(c, "2026-11-30").await;
+    app.drain().await;
     let (_, _, plain) = pdf(&app, &without["id"]).await;
     let (_, _, again) = pdf(&app, &with_seal["id"]).await;
     assert_eq!(again, sealed);
