@@ -163,6 +163,13 @@ pub struct CompanyView {
     pub invoice_number_format: String,
     /// 振込先.
     pub bank_accounts: Vec<BankAccount>,
+    /// Late-payment interest per year in basis points (300 = the 3% legal rate, 1460 = 14.6%).
+    pub late_interest_rate_bp: i32,
+    /// Signature under e-mails (`null`: name, address and phone).
+    pub email_signature: Option<String>,
+    /// Dunning levels; the defaults unless the company set its own.
+    #[schema(value_type = Vec<Object>)]
+    pub dunning_policy: Vec<invoicepilot_domain::dunning::DunningLevel>,
     /// Optimistic-lock version.
     pub version: i64,
     /// Created (RFC 3339).
@@ -217,6 +224,9 @@ impl CompanySettings {
             default_payment_terms: self.terms.into(),
             invoice_number_format: m.invoice_number_format.clone(),
             bank_accounts: serde_json::from_str(&m.bank_accounts).unwrap_or_default(),
+            late_interest_rate_bp: m.late_interest_bp,
+            email_signature: m.email_signature.clone(),
+            dunning_policy: crate::dunning::policy(m),
             version: m.version,
             created_at: rfc3339(m.created_at),
             updated_at: rfc3339(m.updated_at),
@@ -332,6 +342,18 @@ pub struct CompanyUpdate {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Vec<BankAccount>>)]
     pub bank_accounts: Option<Option<Vec<BankAccount>>>,
+    /// Basis points per year, 0–14600 (`null`: the legal 300).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub late_interest_rate_bp: Option<Option<i64>>,
+    /// Signature under e-mails.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub email_signature: Option<Option<String>>,
+    /// Dunning levels (`null`: the defaults).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub dunning_policy: Option<Option<Vec<invoicepilot_domain::dunning::DunningLevel>>>,
     /// Read-only, ignored.
     #[serde(default)]
     #[schema(value_type = Option<i64>, read_only)]
@@ -423,6 +445,26 @@ pub async fn update(
         let f = v.unwrap_or_else(|| InvoiceNumberFormat::default().to_string());
         if let Some(f) = c.parse("invoice_number_format", f.parse::<InvoiceNumberFormat>()) {
             am.invoice_number_format = Set(f.to_string());
+        }
+    }
+    if let Some(v) = input.late_interest_rate_bp {
+        let bp = v.unwrap_or(i64::from(invoicepilot_domain::dunning::LEGAL_RATE_BP));
+        if !(0..=14_600).contains(&bp) {
+            c.push("late_interest_rate_bp", "out_of_range", "late_interest_rate_bp must be 0–14600 (0–146%)");
+        }
+        am.late_interest_bp = Set(bp.clamp(0, 14_600) as i32);
+    }
+    if let Some(v) = input.email_signature {
+        am.email_signature = Set(c.text("email_signature", v, limits::NOTES));
+    }
+    if let Some(v) = input.dunning_policy {
+        match v {
+            None => am.dunning_policy = Set(None),
+            Some(levels) => match invoicepilot_domain::dunning::validate(&levels) {
+                Ok(()) if levels.len() <= 10 => am.dunning_policy = Set(Some(serde_json::to_string(&levels)?)),
+                Ok(()) => c.push("dunning_policy", "too_long", "at most 10 levels"),
+                Err(e) => c.push("dunning_policy", "invalid", e.to_string()),
+            },
         }
     }
     if let Some(v) = input.bank_accounts {

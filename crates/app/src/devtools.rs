@@ -54,6 +54,77 @@ impl Received {
     }
 }
 
+impl Received {
+    /// Every `text/*` part, decoded (base64 or quoted-printable), joined: what a reader sees.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        decode_parts(&self.data, &mut out);
+        out
+    }
+}
+
+fn header_of<'a>(headers: &'a str, name: &str) -> Option<&'a str> {
+    headers.split("\r\n").find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+fn decode_parts(entity: &str, out: &mut String) {
+    let Some((headers, body)) = entity.split_once("\r\n\r\n") else { return };
+    let unfolded = headers.replace("\r\n ", " ").replace("\r\n\t", " ");
+    let ctype = header_of(&unfolded, "Content-Type").unwrap_or("text/plain").to_owned();
+    if let Some(boundary) = ctype.split(';').find_map(|p| p.trim().strip_prefix("boundary=")) {
+        let boundary = format!("--{}", boundary.trim_matches('"'));
+        for part in body.split(&boundary).skip(1) {
+            if part.starts_with("--") {
+                break;
+            }
+            decode_parts(part.trim_start_matches("\r\n"), out);
+        }
+        return;
+    }
+    if !ctype.to_ascii_lowercase().starts_with("text/") {
+        return;
+    }
+    let encoding = header_of(&unfolded, "Content-Transfer-Encoding").unwrap_or("7bit").to_ascii_lowercase();
+    let decoded = match encoding.as_str() {
+        "base64" => {
+            use base64::Engine;
+            let clean: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(clean)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default()
+        }
+        "quoted-printable" => quoted_printable(body),
+        _ => body.to_owned(),
+    };
+    out.push_str(&decoded);
+    out.push('\n');
+}
+
+fn quoted_printable(s: &str) -> String {
+    let joined = s.replace("=\r\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            Some(v) if bytes[i] == b'=' => {
+                out.push(v);
+                i += 3;
+            }
+            _ => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 #[derive(Default)]
 struct State {
     script: VecDeque<Reply>,

@@ -74,7 +74,7 @@ pub async fn run(app: &App, company_id: i64, date: NaiveDate) -> Result<RunSumma
         } else {
             0
         };
-        if queue_reminder(app, &settings, &inv, level, email, interest).await? {
+        if queue_reminder(app, &settings, &inv, level, email, interest, days_late).await? {
             summary.queued += 1;
         } else {
             summary.already_sent += 1;
@@ -92,6 +92,7 @@ async fn queue_reminder(
     level: &DunningLevel,
     email: String,
     interest: i64,
+    days_late: i64,
 ) -> Result<bool, AppError> {
     let company_id = settings.model.id;
     let now = db_now(app.clock.as_ref());
@@ -100,16 +101,19 @@ async fn queue_reminder(
     let sql = insert_ignore(
         b,
         "dunning_notices",
-        &["company_id", "invoice_id", "level", "delivery_id", "interest", "created_at"],
+        &["company_id", "invoice_id", "level", "delivery_id", "interest", "days_late", "created_at"],
         &["invoice_id", "level"],
     );
-    let res = tx
-        .execute_raw(stmt(
-            b,
-            &sql,
-            vec![company_id.into(), inv.id.into(), level.level.into(), 0i64.into(), interest.into(), now.into()],
-        ))
-        .await?;
+    let values = vec![
+        company_id.into(),
+        inv.id.into(),
+        level.level.into(),
+        0i64.into(),
+        interest.into(),
+        (days_late.min(i32::MAX as i64) as i32).into(),
+        now.into(),
+    ];
+    let res = tx.execute_raw(stmt(b, &sql, values)).await?;
     if res.rows_affected() == 0 {
         return Ok(false);
     }
@@ -160,7 +164,7 @@ pub struct ReminderContent {
     pub interest: Option<i64>,
     /// `3%` or `14.6%`.
     pub rate_label: String,
-    /// Days past the due date on the day it was queued.
+    /// Days past the due date on the day of the run that queued it.
     pub days_late: i64,
 }
 
@@ -196,9 +200,10 @@ pub async fn reminder_content(
         .one(app.db.conn())
         .await
         .map_err(|e| JobError::Transient(e.to_string()))?;
-    let queued_on = notice.as_ref().map(|n| n.created_at.date()).unwrap_or_else(|| db_now(app.clock.as_ref()).date());
-    let due = v.due_date.as_deref().and_then(|d| d.parse::<NaiveDate>().ok());
-    let days_late = due.map(|d| (queued_on - d).num_days().max(0)).unwrap_or(0);
+    let days_late = notice.as_ref().map(|n| i64::from(n.days_late)).unwrap_or_else(|| {
+        let due = v.due_date.as_deref().and_then(|d| d.parse::<NaiveDate>().ok());
+        due.map(|d| (db_now(app.clock.as_ref()).date() - d).num_days().max(0)).unwrap_or(0)
+    });
     Ok(ReminderContent {
         interest: l.mention_interest.then(|| notice.map(|n| n.interest).unwrap_or(0)),
         title: l.title,

@@ -25,6 +25,7 @@ pub mod mail;
 pub mod members;
 pub mod numbering;
 pub mod pagination;
+pub mod password_reset;
 pub mod payments;
 pub mod retry;
 pub mod scheduler;

@@ -53,7 +53,7 @@ pub struct LineInputDto {
 }
 
 /// Body of `POST`/`PUT /api/v1/invoices`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InvoiceInput {
     /// The customer (required).

@@ -277,3 +277,26 @@ pub(crate) async fn mark_failed(app: &App, id: i64, error: &str) {
         tracing::error!(delivery = id, error = %e, "could not mark the delivery failed");
     }
 }
+
+/// Removes a secret from a failed job's stored payload.
+pub(crate) async fn scrub_failed_payload(app: &App, job_id: i64) {
+    use invoicepilot_store::entity::failed_job;
+    let res = async {
+        let tx = app.db.begin_write().await?;
+        if let Some(f) = failed_job::Entity::find().filter(failed_job::Column::JobId.eq(job_id)).one(&*tx).await? {
+            let mut payload: Value = serde_json::from_str(&f.payload).unwrap_or(Value::Null);
+            if let Some(o) = payload.as_object_mut() {
+                o.remove("token");
+            }
+            let mut am: failed_job::ActiveModel = f.into();
+            am.payload = Set(payload.to_string());
+            am.update(&*tx).await?;
+        }
+        tx.commit().await?;
+        Ok::<(), AppError>(())
+    }
+    .await;
+    if let Err(e) = res {
+        tracing::error!(job = job_id, error = %e, "could not scrub a failed job's payload");
+    }
+}

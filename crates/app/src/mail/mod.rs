@@ -129,6 +129,10 @@ impl Job for SendMailJob {
         if let Some(id) = job.payload["delivery_id"].as_i64() {
             delivery::mark_failed(app, id, error).await;
         }
+        if job.payload.get("token").is_some() {
+            // A reset link must not outlive its mail in the failed list.
+            delivery::scrub_failed_payload(app, job.id).await;
+        }
         crate::alerts::notify(app, &format!("E-mail delivery failed for good (job {}): {error}", job.id)).await;
     }
 }

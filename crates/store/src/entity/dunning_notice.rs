@@ -13,6 +13,7 @@ pub struct Model {
     pub level: i32,
     pub delivery_id: i64,
     pub interest: i64,
+    pub days_late: i32,
     pub created_at: DateTime,
 }
 

@@ -121,6 +121,7 @@ impl MigrationTrait for Migration {
                 .col(integer("level"))
                 .col(big_integer("delivery_id"))
                 .col(big_integer("interest"))
+                .col(integer("days_late"))
                 .col(ts(b, "created_at"))
                 .foreign_key(&mut fk("fk_dunning_notices_invoice", "dunning_notices", "invoice_id", "invoices", false))
                 .to_owned(),

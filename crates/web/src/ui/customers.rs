@@ -222,6 +222,11 @@ pub fn field_label(field: &str) -> &'static str {
         "bank_accounts" => "振込先口座",
         "invoice_number_format" => "請求書番号の書式",
         "phone" => "電話番号",
+        "to" => "宛先",
+        "dunning_policy" => "督促の段階",
+        "late_interest_rate_bp" => "遅延損害金の利率",
+        "email_signature" => "メールの署名",
+        "cc" => "CC",
         _ => "入力",
     }
 }

@@ -38,6 +38,15 @@ pub struct PaymentRow {
     pub note: &'static str,
 }
 
+/// One e-mail of the invoice.
+pub struct DeliveryRow {
+    pub status: &'static str,
+    pub status_code: String,
+    pub when: String,
+    pub to: String,
+    pub error: String,
+}
+
 /// One audit row for people.
 pub struct HistoryRow {
     pub at: String,
@@ -78,6 +87,10 @@ pub struct InvoicePage {
     pub history: Vec<HistoryRow>,
     pub more_history: bool,
     pub error: Option<String>,
+    pub delivery: Option<DeliveryRow>,
+    pub reminders: Vec<DeliveryRow>,
+    pub dunning_hold: bool,
+    pub customer_email: String,
 }
 
 impl InvoicePage {
@@ -172,8 +185,35 @@ fn filter_of(id: i64) -> AuditFilter {
     AuditFilter { target_type: Some("invoice".into()), target_id: Some(id), action: None }
 }
 
+fn delivery_status(code: &str) -> &'static str {
+    match code {
+        "sent" => "送信済み",
+        "failed" => "送信失敗",
+        _ => "送信待ち",
+    }
+}
+
+fn delivery_row(d: &invoicepilot_app::mail::DeliveryView, tz: &str) -> DeliveryRow {
+    DeliveryRow {
+        status: delivery_status(&d.status),
+        status_code: d.status.clone(),
+        when: d.sent_at.as_deref().map(|t| local_time(t, tz)).unwrap_or_default(),
+        to: d.to.iter().chain(d.cc.iter()).cloned().collect::<Vec<_>>().join(", "),
+        error: d.error.clone().unwrap_or_default(),
+    }
+}
+
 async fn page(s: &Signed, v: InvoiceView, error: Option<String>) -> Result<InvoicePage, UiError> {
     let paid = payments::of_invoice(&s.app, &s.ctx, v.id).await?;
+    let tz = company::load(&s.app, s.ctx.company_id).await?.model.time_zone;
+    let deliveries = invoicepilot_app::mail::delivery_of(&s.app, &s.ctx, v.id).await?;
+    let delivery = deliveries.iter().find(|(p, _)| p == "invoice").map(|(_, d)| delivery_row(d, &tz));
+    let reminders = deliveries.iter().filter(|(p, _)| p == "reminder").map(|(_, d)| delivery_row(d, &tz)).collect();
+    let customer_email = invoicepilot_app::customers::get(&s.app, &s.ctx, v.customer_id)
+        .await
+        .ok()
+        .and_then(|c| c.email)
+        .unwrap_or_default();
     let (history, more_history) = if s.ctx.role.can(Permission::ReadAudit) {
         let p = audit::list(&s.app, &s.ctx, filter_of(v.id), PageRequest::parse(Some(20), None)?).await?;
         (history_rows(&s.app, &s.ctx, p.items).await?, p.next_cursor.is_some())
@@ -236,6 +276,10 @@ async fn page(s: &Signed, v: InvoiceView, error: Option<String>) -> Result<Invoi
         history,
         more_history,
         error,
+        delivery,
+        reminders,
+        dunning_hold: v.dunning_hold,
+        customer_email,
     })
 }
 
@@ -257,6 +301,7 @@ enum Action {
     Issue,
     Void,
     Delete,
+    Send,
 }
 
 /// What a refused action tells the user, or the error page for the rest.
@@ -287,6 +332,8 @@ fn conflict_message(action: Action, m: &str) -> &'static str {
         Action::Void if m.contains("already void") => "この請求書はすでに取り消されています。",
         Action::Void => "下書きには番号がないため取り消せません。削除してください。",
         Action::Delete => "発行済みの請求書は削除できません（取消のみ可能です）。",
+        Action::Send if m.contains("draft") => "下書きは送信できません。先に発行してください。",
+        Action::Send => "取り消された請求書は送信できません。",
     }
 }
 
@@ -312,6 +359,39 @@ pub async fn void(s: Signed, PathId(id): PathId, FormFields(f): FormFields) -> R
 pub async fn delete(s: Signed, PathId(id): PathId, FormFields(f): FormFields) -> Result<Response, UiError> {
     let r = invoices::delete_draft(&s.app, &s.ctx, id, shown_version(&f)).await.map(|_| "/invoices".to_owned());
     outcome(s, id, Action::Delete, r).await
+}
+
+fn list_of(raw: &str) -> Option<Vec<String>> {
+    let v: Vec<String> =
+        raw.split([',', '、', ';', ' ', '\n']).map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned).collect();
+    (!v.is_empty()).then_some(v)
+}
+
+fn send_input(f: &super::form::Fields) -> invoicepilot_app::mail::SendInput {
+    invoicepilot_app::mail::SendInput { to: list_of(&f.raw("to")), cc: list_of(&f.raw("cc")) }
+}
+
+/// `POST /invoices/{id}/send` with `to` and `cc` (comma separated; empty: the customer's).
+pub async fn send(s: Signed, PathId(id): PathId, FormFields(f): FormFields) -> Result<Response, UiError> {
+    let r = invoicepilot_app::mail::send_invoice(&s.app, &s.ctx, id, send_input(&f))
+        .await
+        .map(|_| format!("/invoices/{id}"));
+    outcome(s, id, Action::Send, r).await
+}
+
+/// `POST /invoices/{id}/issue-and-send`: issues the draft and queues its mail together.
+pub async fn issue_and_send(s: Signed, PathId(id): PathId, FormFields(f): FormFields) -> Result<Response, UiError> {
+    let r = invoices::issue_and_send(&s.app, &s.ctx, id, shown_version(&f), send_input(&f))
+        .await
+        .map(|_| format!("/invoices/{id}"));
+    outcome(s, id, Action::Issue, r).await
+}
+
+/// `POST /invoices/{id}/dunning-hold` with `hold` = `1` or `0`.
+pub async fn dunning_hold(s: Signed, PathId(id): PathId, FormFields(f): FormFields) -> Result<Response, UiError> {
+    let hold = f.get("hold") == Some("1");
+    invoicepilot_app::dunning::set_invoice_hold(&s.app, &s.ctx, id, hold).await?;
+    Ok(Redirect::to(&format!("/invoices/{id}")).into_response())
 }
 
 /// `GET /invoices/{id}/pdf[?download=1]`: preview in the browser, or download. Read-only.

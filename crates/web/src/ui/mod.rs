@@ -16,7 +16,9 @@ mod invoices;
 mod login;
 mod members;
 mod pages;
+mod password;
 mod payments;
+mod queue;
 mod session;
 mod settings;
 mod setup;
@@ -39,6 +41,10 @@ fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/login", get(login::form)),
         ("POST", "/login", post(login::submit)),
         ("POST", "/logout", post(login::logout)),
+        ("GET", "/forgot", get(password::form)),
+        ("POST", "/forgot", post(password::submit)),
+        ("GET", "/reset", get(password::reset_form)),
+        ("POST", "/reset", post(password::reset)),
         ("GET", "/setup", get(setup::form)),
         ("POST", "/setup", post(setup::submit)),
         ("GET", "/static/app.css", get(assets::stylesheet)),
@@ -63,6 +69,9 @@ fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("POST", "/invoices/{id}/delete", post(invoice_detail::delete)),
         ("POST", "/invoices/{id}/issue", post(invoice_detail::issue)),
         ("POST", "/invoices/{id}/void", post(invoice_detail::void)),
+        ("POST", "/invoices/{id}/send", post(invoice_detail::send)),
+        ("POST", "/invoices/{id}/issue-and-send", post(invoice_detail::issue_and_send)),
+        ("POST", "/invoices/{id}/dunning-hold", post(invoice_detail::dunning_hold)),
         ("GET", "/invoices/{id}/history", get(invoice_detail::history)),
         ("GET", "/invoices/{id}/pdf", get(invoice_detail::pdf)),
         ("GET", "/payments", get(payments::list)),
@@ -78,6 +87,10 @@ fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/settings/users", get(members::list)),
         ("POST", "/settings/users", post(members::add)),
         ("POST", "/settings/users/{id}/role", post(members::set_role)),
+        ("GET", "/queue", get(queue::show)),
+        ("POST", "/queue/retry-all", post(queue::retry_all)),
+        ("POST", "/queue/failed/{id}/retry", post(queue::retry)),
+        ("POST", "/queue/failed/{id}/forget", post(queue::forget)),
         ("GET", "/tokens", get(tokens::list)),
         ("POST", "/tokens", post(tokens::create)),
         ("POST", "/tokens/{id}/revoke", post(tokens::revoke)),

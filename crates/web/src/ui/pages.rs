@@ -43,3 +43,21 @@ pub struct SetupPage {
     /// Messages.
     pub errors: Vec<String>,
 }
+
+/// `GET /forgot`; after the request, the same confirmation for every address.
+#[derive(Template, WebTemplate)]
+#[template(path = "forgot.html")]
+pub struct ForgotPage {
+    /// True after the form was sent.
+    pub sent: bool,
+}
+
+/// `GET /reset`.
+#[derive(Template, WebTemplate)]
+#[template(path = "reset.html")]
+pub struct ResetPage {
+    /// The token, carried in the form.
+    pub token: String,
+    /// Messages.
+    pub errors: Vec<String>,
+}

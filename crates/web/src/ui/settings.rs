@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use invoicepilot_app::company::{self, BankAccount, CompanyUpdate, CompanyView, PaymentTermsDto};
 use invoicepilot_app::{AppError, clock, numbering};
+use invoicepilot_domain::dunning::DunningLevel;
 
 /// Blank bank rows offered below the saved ones.
 const BLANK_BANK_ROWS: usize = 1;
@@ -36,6 +37,9 @@ pub struct SettingsForm {
     pub holiday_rule: String,
     pub invoice_number_format: String,
     pub banks: Vec<BankAccount>,
+    pub interest_rate: String,
+    pub email_signature: String,
+    pub levels: Vec<DunningLevel>,
 }
 
 /// A number counter as the page shows it.
@@ -82,6 +86,9 @@ fn form_of(c: &CompanyView) -> SettingsForm {
         holiday_rule: t.holiday_rule.clone(),
         invoice_number_format: c.invoice_number_format.clone(),
         banks: c.bank_accounts.clone(),
+        interest_rate: invoicepilot_app::dunning::rate_label(c.late_interest_rate_bp).trim_end_matches('%').to_owned(),
+        email_signature: c.email_signature.clone().unwrap_or_default(),
+        levels: c.dunning_policy.clone(),
     }
 }
 
@@ -134,7 +141,45 @@ fn form_from(f: &Fields) -> SettingsForm {
         holiday_rule: f.raw("holiday_rule"),
         invoice_number_format: f.raw("invoice_number_format"),
         banks: banks_of(f),
+        interest_rate: f.raw("interest_rate"),
+        email_signature: f.raw("email_signature"),
+        levels: levels_of(f),
     }
+}
+
+/// Dunning levels of the form, numbered in order; a level without a title is dropped.
+fn levels_of(f: &Fields) -> Vec<DunningLevel> {
+    let (days, titles, leads, closings) =
+        (f.all("level_days"), f.all("level_title"), f.all("level_lead"), f.all("level_closing"));
+    let interest = f.all("level_interest");
+    let mut out = Vec::new();
+    for (i, title) in titles.iter().enumerate() {
+        let title = title.trim();
+        if title.is_empty() {
+            continue;
+        }
+        out.push(DunningLevel {
+            level: out.len() as i32 + 1,
+            days: days.get(i).and_then(|d| d.trim().parse().ok()).unwrap_or(i32::MIN),
+            title: title.to_owned(),
+            lead: leads.get(i).map(|s| s.trim().to_owned()).unwrap_or_default(),
+            closing: closings.get(i).map(|s| s.trim().to_owned()).unwrap_or_default(),
+            mention_interest: interest.contains(&(i + 1).to_string().as_str()),
+        });
+    }
+    out
+}
+
+/// `14.6` (percent per year) → 1460 basis points.
+pub fn percent_to_bp(s: &str) -> Option<i64> {
+    let s = s.trim().trim_end_matches('%');
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if frac.len() > 2 || whole.is_empty() {
+        return None;
+    }
+    let w: i64 = whole.parse().ok()?;
+    let f: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<2}").parse().ok()? };
+    Some(w * 100 + f)
 }
 
 /// The update the form asks for: every field is sent, empty optional text clears it.
@@ -156,6 +201,14 @@ fn update_of(f: &Fields) -> Result<CompanyUpdate, Vec<String>> {
         payment_day: num("payment_day", "支払日"),
         holiday_rule: f.text("holiday_rule").unwrap_or_else(|| "next_business_day".into()),
     };
+    let interest = match percent_to_bp(&f.raw("interest_rate")) {
+        Some(bp) => Some(bp),
+        None if f.raw("interest_rate").trim().is_empty() => None,
+        None => {
+            errors.push("遅延損害金の利率は年率（例: 3 または 14.6）で入力してください。".to_owned());
+            None
+        }
+    };
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -172,6 +225,9 @@ fn update_of(f: &Fields) -> Result<CompanyUpdate, Vec<String>> {
         default_payment_terms: Some(Some(terms)),
         invoice_number_format: Some(f.text("invoice_number_format")),
         bank_accounts: Some(Some(banks_of(f))),
+        late_interest_rate_bp: Some(interest),
+        email_signature: Some(f.text("email_signature")),
+        dunning_policy: Some(Some(levels_of(f))),
         ..Default::default()
     })
 }
@@ -341,6 +397,28 @@ mod tests {
         let b = banks_of(&f);
         assert_eq!(b.len(), 1);
         assert_eq!(b[0].account_number, "1234567");
+    }
+
+    #[test]
+    fn percentages_become_basis_points() {
+        assert_eq!(percent_to_bp("3"), Some(300));
+        assert_eq!(percent_to_bp("14.6"), Some(1460));
+        assert_eq!(percent_to_bp("18.25%"), Some(1825));
+        assert_eq!(percent_to_bp("1.234"), None);
+        assert_eq!(percent_to_bp("abc"), None);
+    }
+
+    #[test]
+    fn levels_are_numbered_and_untitled_ones_dropped() {
+        let f = Fields::parse(
+            "level_days=-3&level_title=ご案内&level_lead=a&level_closing=b\
+             &level_days=7&level_title=&level_lead=&level_closing=\
+             &level_days=14&level_title=督促状&level_lead=c&level_closing=d&level_interest=3",
+        );
+        let l = levels_of(&f);
+        assert_eq!(l.len(), 2);
+        assert_eq!((l[0].level, l[0].days, l[0].mention_interest), (1, -3, false));
+        assert_eq!((l[1].level, l[1].days, l[1].mention_interest), (2, 14, true));
     }
 
     #[test]

@@ -74,8 +74,12 @@ async fn each_level_is_sent_once_whatever_runs_it() {
     assert_eq!(notices(&app).await, 3);
     let got = sink.received();
     assert_eq!(got.len(), 3);
-    let body = String::from_utf8_lossy(got[2].data.as_bytes()).into_owned();
-    assert!(body.contains("Content-Transfer-Encoding"), "a real MIME message");
+    let notice = got[0].text();
+    assert!(notice.contains("お支払期日が近づいて") && !notice.contains("遅延損害金"), "{notice}");
+    let third = got[2].text();
+    for needle in ["督促状", "2026年11月30日", "¥30,682", "遅延損害金：¥35（年3%、14日分）"] {
+        assert!(third.contains(needle), "{needle} missing from:\n{third}");
+    }
     let audit = app.get(&format!("/api/v1/audit-logs?target_type=invoice&target_id={inv}&limit=200")).await.body;
     let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().filter_map(|r| r["action"].as_str()).collect();
     assert_eq!(actions.iter().filter(|a| **a == "invoice.reminder_queued").count(), 3, "{actions:?}");

@@ -64,6 +64,12 @@ async fn the_invoice_mail_carries_the_pdf_and_japanese_text() {
     assert!(subject.starts_with("=?utf-8?") || subject.contains("請求書"), "encoded Japanese subject: {subject}");
     assert!(m.data.contains("Content-Type: application/pdf"), "the PDF is attached");
     assert!(m.data.contains("multipart/alternative") && m.data.contains("text/html"), "plain text and HTML");
+    let text = m.text();
+    for needle in
+        ["株式会社青山商事 御中", "株式会社テストです", "請求書（I-2026-0001）", "¥30,682（税込）", "2027年1月4日"]
+    {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
     let d = delivery(&app, id).await;
     assert_eq!(d["status"], "sent");
     assert!(d["sent_at"].as_str().is_some());

@@ -200,3 +200,134 @@ async fn the_editor_prices_typed_lines_on_the_server() {
         .unwrap();
     assert_eq!(added.matches("<tr class=\"line\">").count(), 2, "a row was added");
 }
+
+fn reset_link(sink: &invoicepilot_app::devtools::SmtpSink) -> String {
+    let text = sink.received().pop().expect("a reset mail").text();
+    let start = text.find("https://keiri.example.jp/reset?token=").expect("the link, built from APP_URL");
+    text[start..].split(['\r', '\n', '<', '"', ' ']).next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_once_through_a_mailed_link() {
+    let sink = invoicepilot_app::devtools::SmtpSink::start().await.unwrap();
+    let app = spawn_app_with(Options { app_config: Some(mail_to(sink.port)), ..Options::default() }).await;
+    invoicepilot_app::accounts::create_user(&app.app, "forgot@example.com", PASSWORD, app.company_id, Role::Viewer)
+        .await
+        .unwrap();
+    let c = browser();
+    let ask = |email: &'static str| {
+        c.post(format!("{}/forgot", app.address)).header("host", "evil.test").form(&[("email", email)]).send()
+    };
+    let known = ask("forgot@example.com").await.unwrap();
+    let unknown = ask("nobody@example.com").await.unwrap();
+    assert_eq!((known.status(), unknown.status()), (reqwest::StatusCode::OK, reqwest::StatusCode::OK));
+    assert_eq!(known.text().await.unwrap(), unknown.text().await.unwrap(), "the same answer for every address");
+    app.drain().await;
+    assert_eq!(sink.received().len(), 1, "only the known address gets mail");
+    let link = reset_link(&sink);
+    assert!(!link.contains("evil.test"));
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    assert!(token.len() >= 43, "at least 256 bits: {token}");
+    assert_eq!(c.get(link.replace("https://keiri.example.jp", &app.address)).send().await.unwrap().status(), 200);
+
+    let r = c
+        .post(format!("{}/reset", app.address))
+        .form(&[
+            ("token", token.as_str()),
+            ("password", "a brand new secret"),
+            ("password_again", "a brand new secret"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(c.get(format!("{}/", app.address)).send().await.unwrap().status(), 200, "signed in");
+    let login = |pw: &'static str| {
+        browser()
+            .post(format!("{}/login", app.address))
+            .form(&[("email", "forgot@example.com"), ("password", pw)])
+            .send()
+    };
+    assert_eq!(login(PASSWORD).await.unwrap().status(), 401, "the old password is gone");
+    assert_eq!(login("a brand new secret").await.unwrap().status(), 303);
+    // Single use.
+    let again = c
+        .post(format!("{}/reset", app.address))
+        .form(&[
+            ("token", token.as_str()),
+            ("password", "yet another secret"),
+            ("password_again", "yet another secret"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409);
+    // A second link expires after 60 minutes, checked on the final POST too.
+    ask("forgot@example.com").await.unwrap();
+    app.drain().await;
+    let link = reset_link(&sink);
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    app.clock.advance(std::time::Duration::from_secs(61 * 60));
+    let late = c
+        .post(format!("{}/reset", app.address))
+        .form(&[("token", token.as_str()), ("password", "too late a secret"), ("password_again", "too late a secret")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(late.status(), 409);
+    assert_eq!(login("a brand new secret").await.unwrap().status(), 303, "nothing changed");
+}
+
+#[tokio::test]
+async fn the_invoice_page_sends_mail_and_shows_the_delivery() {
+    let sink = invoicepilot_app::devtools::SmtpSink::start().await.unwrap();
+    let app = spawn_app_with(Options { app_config: Some(mail_to(sink.port)), ..Options::default() }).await;
+    let c = signed_in(&app, "mailer@example.com", Role::Accountant).await;
+    let cust = app
+        .post("/api/v1/customers", serde_json::json!({"name": "株式会社青山商事", "email": "keiri@aoyama.example.jp"}))
+        .await;
+    let draft = app.draft(cust.body["id"].as_i64().unwrap(), "2026-11-30").await;
+    let page = c.get(format!("{}/invoices/{}", app.address, draft["id"])).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("発行してメール送信") && page.contains("placeholder=\"keiri@aoyama.example.jp\""));
+    let r = c
+        .post(format!("{}/invoices/{}/issue-and-send", app.address, draft["id"]))
+        .form(&[("version", draft["version"].to_string()), ("to", "".into()), ("cc", "boss@aoyama.example.jp".into())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page = c.get(format!("{}/invoices/{}", app.address, draft["id"])).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("I-2026-0001") && page.contains("送信待ち"), "issued and queued together");
+    app.drain().await;
+    let page = c.get(format!("{}/invoices/{}", app.address, draft["id"])).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("送信済み") && page.contains("keiri@aoyama.example.jp, boss@aoyama.example.jp"), "{page}");
+    assert_eq!(sink.received()[0].to, vec!["keiri@aoyama.example.jp".to_owned(), "boss@aoyama.example.jp".to_owned()]);
+}
+
+#[tokio::test]
+async fn admins_see_failed_jobs_and_retry_them() {
+    let sink = invoicepilot_app::devtools::SmtpSink::start().await.unwrap();
+    let app = spawn_app_with(Options { app_config: Some(mail_to(sink.port)), ..Options::default() }).await;
+    let admin = signed_in(&app, "admin@example.com", Role::Admin).await;
+    let cust =
+        app.post("/api/v1/customers", serde_json::json!({"name": "株式会社青山商事", "email": "x@example.jp"})).await;
+    let inv = app.issued(cust.body["id"].as_i64().unwrap(), "2026-11-30").await;
+    app.drain().await;
+    sink.script([invoicepilot_app::devtools::Reply::Reject("550 5.1.1 mailbox unavailable".into())]);
+    app.post(&format!("/api/v1/invoices/{}/send", inv["id"]), serde_json::json!({})).await;
+    app.drain().await;
+    let page = admin.get(format!("{}/queue", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("mail.send") && page.contains("550 5.1.1 mailbox unavailable"), "{page}");
+    let id = page.split("/queue/failed/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    // Another company's failed job cannot be touched from here.
+    let r = admin.post(format!("{}/queue/failed/999999/retry", app.address)).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let r = admin.post(format!("{}/queue/failed/{id}/retry", app.address)).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    app.drain().await;
+    assert_eq!(sink.received().len(), 1, "delivered on the retry");
+    let page = admin.get(format!("{}/queue", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("失敗した処理はありません。"));
+    let viewer = signed_in(&app, "viewer@example.com", Role::Viewer).await;
+    assert_eq!(viewer.get(format!("{}/queue", app.address)).send().await.unwrap().status(), 403);
+}

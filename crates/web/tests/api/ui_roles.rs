@@ -158,7 +158,7 @@ async fn public_routes_are_only_the_login_setup_and_assets() {
     let public: Vec<_> = UI_ROUTES.iter().filter(|(_, _, a)| *a == Access::Public).map(|(_, p, _)| *p).collect();
     for p in &public {
         assert!(
-            ["/login", "/logout", "/setup"].contains(p) || p.starts_with("/static/"),
+            ["/login", "/logout", "/setup", "/forgot", "/reset"].contains(p) || p.starts_with("/static/"),
             "{p} is public; is that intended?"
         );
     }
