@@ -242,11 +242,9 @@ async fn raw_phase(db: &Db, company: i64, clients: usize, secs: u64) -> anyhow::
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let (url, tmp) = fresh_database(&args).await?;
-    let db = Db::connect(
-        &url,
-        &ConnectSettings { max_connections: (args.clients as u32 + 4).max(8), sqlite_synchronous_full: true },
-    )
-    .await?;
+    let db =
+        Db::connect(&url, &ConnectSettings { max_connections: (args.clients as u32 + 4).max(8), ..Default::default() })
+            .await?;
     let db = db.migrate().await?;
     let app = App::new(db.clone());
     let company =
