@@ -74,11 +74,14 @@ pub struct ConnectSettings {
     pub max_connections: u32,
     /// SQLite `synchronous=FULL` (default, durable across power loss) or `NORMAL`.
     pub sqlite_synchronous_full: bool,
+    /// How long a request waits for a connection before it is answered 503: long enough to
+    /// ride out a busy moment, short enough that a stopped server is reported, not hung on.
+    pub acquire_timeout: Duration,
 }
 
 impl Default for ConnectSettings {
     fn default() -> Self {
-        ConnectSettings { max_connections: 16, sqlite_synchronous_full: true }
+        ConnectSettings { max_connections: 16, sqlite_synchronous_full: true, acquire_timeout: Duration::from_secs(10) }
     }
 }
 
@@ -104,7 +107,7 @@ impl Db {
         opts.max_connections(settings.max_connections)
             .min_connections(0)
             .connect_timeout(Duration::from_secs(5))
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(settings.acquire_timeout)
             .sqlx_logging(false);
         let full = settings.sqlite_synchronous_full;
         opts.map_sqlx_sqlite_opts(move |o| {
@@ -158,6 +161,20 @@ impl Db {
     /// True when the database answers.
     pub async fn ping(&self) -> bool {
         self.conn.ping().await.is_ok()
+    }
+
+    /// The engine's name and version, e.g. `PostgreSQL 16.4`.
+    pub async fn server_version(&self) -> Result<String, DbErr> {
+        use sea_orm::ConnectionTrait;
+        let (sql, name) = match self.backend {
+            Backend::Sqlite => ("SELECT sqlite_version() AS v", "SQLite"),
+            Backend::Postgres => ("SELECT current_setting('server_version') AS v", "PostgreSQL"),
+            Backend::MySql => ("SELECT VERSION() AS v", "MySQL"),
+        };
+        let row = self.conn.query_one_raw(sea_orm::Statement::from_string(self.db_backend(), sql)).await?;
+        let v: String = row.map(|r| r.try_get("", "v")).transpose()?.unwrap_or_default();
+        let name = if v.to_ascii_lowercase().contains("mariadb") { "MariaDB" } else { name };
+        Ok(format!("{name} {}", v.split('-').next().unwrap_or(&v)))
     }
 
     /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE` after taking the

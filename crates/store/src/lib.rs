@@ -1,6 +1,7 @@
 //! Database layer: connection to SQLite, PostgreSQL or MySQL/MariaDB from one URL, the
 //! migrations (written once for all three), and the SeaORM entities.
 
+pub mod backup;
 pub mod connect;
 pub mod entity;
 pub mod migration;

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One e-mail to send or sent: recipients, Message-ID, status and the last SMTP reply.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "deliveries")]
 pub struct Model {
     #[sea_orm(primary_key)]

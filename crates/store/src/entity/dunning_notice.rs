@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A reminder of one level for one invoice (never two).
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "dunning_notices")]
 pub struct Model {
     #[sea_orm(primary_key)]

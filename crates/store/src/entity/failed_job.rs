@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A job that used up its attempts or failed permanently, with every error.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "failed_jobs")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A document of an issued invoice (its PDF), written once and never replaced.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "invoice_documents")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A queued or running job (the outbox: inserted in the transaction of the change it belongs to).
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "jobs")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One finished attempt, for throughput figures (pruned after a day).
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "job_runs")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One login attempt, by normalised e-mail and client address.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "login_attempts")]
 pub struct Model {
     #[sea_orm(primary_key)]

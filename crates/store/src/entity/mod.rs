@@ -17,6 +17,7 @@ pub mod invoice;
 pub mod invoice_document;
 pub mod invoice_line;
 pub mod job;
+pub mod job_key;
 pub mod job_run;
 pub mod login_attempt;
 pub mod membership;

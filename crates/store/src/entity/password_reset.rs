@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A password-reset token, stored hashed, single use.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "password_resets")]
 pub struct Model {
     #[sea_orm(primary_key)]

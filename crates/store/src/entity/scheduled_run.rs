@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A scheduler slot taken by one instance (unique per task and slot).
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "scheduled_runs")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A running worker, seen by its heartbeat.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "workers")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
