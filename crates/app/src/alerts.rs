@@ -1,14 +1,16 @@
 //! Slack: error events and queue thresholds posted to `SLACK_WEBHOOK_URL` through the queue
 //! (a slow or failing Slack never blocks a request), each message at most once per ten
-//! minutes, and each threshold once when it is crossed and once when it clears.
+//! minutes, and each threshold (queue: backlog, failed, stale; system: disk, CPU, memory,
+//! p95 latency) once when it is crossed and once when it clears.
 
 use crate::App;
 use crate::clock::db_now;
 use crate::config::AlertThresholds;
 use crate::error::AppError;
 use crate::jobs::{self, ClaimedJob, Job, JobError, NewJob, RetryPolicy, admin};
+use crate::sql::{insert_ignore, stmt};
 use invoicepilot_store::entity::app_setting;
-use sea_orm::{ActiveValue::Set, EntityTrait, sea_query::OnConflict};
+use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -119,8 +121,47 @@ fn incidents(s: &admin::QueueStatus, t: &AlertThresholds) -> Vec<(&'static str, 
 /// Compares the queue with the thresholds; posts when an incident opens or clears.
 pub async fn check(app: &App) -> Result<Vec<String>, AppError> {
     let status = admin::status(app, None).await?;
+    reconcile(app, "queue", incidents(&status, &app.config.alerts)).await
+}
+
+/// The machine and the web server as one reading (`None`: not known on this system).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SystemReading {
+    /// Used share of the storage volume, percent.
+    pub disk_percent: Option<f64>,
+    /// This process's CPU use, percent of one core.
+    pub cpu_percent: Option<f64>,
+    /// Used share of the machine's memory, percent.
+    pub memory_percent: Option<f64>,
+    /// 95th-percentile request latency over the last interval, milliseconds.
+    pub p95_ms: Option<f64>,
+}
+
+/// The system thresholds a reading crosses; unknown figures are left out.
+fn system_incidents(r: &SystemReading, t: &AlertThresholds) -> Vec<(&'static str, bool, String)> {
+    let mut out = Vec::new();
+    let mut push = |name, value: Option<f64>, limit: f64, what: &str, unit: &str| {
+        if let Some(v) = value {
+            out.push((name, v > limit, format!("{what} is {v:.0}{unit} (threshold {limit:.0}{unit})")));
+        }
+    };
+    push("disk", r.disk_percent, t.disk_percent, "disk use of the storage volume", "%");
+    push("cpu", r.cpu_percent, t.cpu_percent, "CPU use of the server process", "%");
+    push("memory", r.memory_percent, t.memory_percent, "memory use", "%");
+    push("latency", r.p95_ms, t.p95_ms, "the 95th-percentile response time", " ms");
+    out
+}
+
+/// Compares a system reading with the thresholds; posts when an incident opens or clears.
+pub async fn check_system(app: &App, reading: &SystemReading) -> Result<Vec<String>, AppError> {
+    reconcile(app, "system", system_incidents(reading, &app.config.alerts)).await
+}
+
+/// Opens or clears each incident's stored state and posts on every change, so an incident
+/// is announced once when it starts and once when it ends, however many processes check.
+async fn reconcile(app: &App, area: &str, found: Vec<(&'static str, bool, String)>) -> Result<Vec<String>, AppError> {
     let mut posted = Vec::new();
-    for (name, now_open, detail) in incidents(&status, &app.config.alerts) {
+    for (name, now_open, detail) in found {
         let key = format!("alert.{name}");
         let was_open =
             app_setting::Entity::find_by_id(key.clone()).one(app.db.conn()).await?.is_some_and(|s| s.value == "open");
@@ -128,21 +169,23 @@ pub async fn check(app: &App) -> Result<Vec<String>, AppError> {
             continue;
         }
         let tx = app.db.begin_write().await?;
-        if now_open {
-            app_setting::Entity::insert(app_setting::ActiveModel { name: Set(key), value: Set("open".into()) })
-                .on_conflict(
-                    OnConflict::column(app_setting::Column::Name).update_column(app_setting::Column::Value).to_owned(),
-                )
-                .exec_without_returning(&*tx)
-                .await?;
+        let changed = if now_open {
+            let sql = insert_ignore(tx.get_database_backend(), "app_settings", &["name", "value"], &["name"]);
+            tx.execute_raw(stmt(tx.get_database_backend(), &sql, vec![key.into(), "open".into()]))
+                .await?
+                .rows_affected()
         } else {
-            app_setting::Entity::delete_by_id(key).exec(&*tx).await?;
-        }
+            app_setting::Entity::delete_by_id(key).exec(&*tx).await?.rows_affected
+        };
         tx.commit().await?;
+        // Another process changed the state first and posted.
+        if changed == 0 {
+            continue;
+        }
         let text = if now_open {
-            format!(":red_circle: InvoicePilot queue alert ({name}): {detail}")
+            format!(":red_circle: InvoicePilot {area} alert ({name}): {detail}")
         } else {
-            format!(":large_green_circle: InvoicePilot queue alert cleared ({name}): {detail}")
+            format!(":large_green_circle: InvoicePilot {area} alert cleared ({name}): {detail}")
         };
         notify(app, &text).await;
         posted.push(text);
@@ -220,5 +263,25 @@ pub mod forward {
                 notify(&app, &text).await;
             }
         })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use tracing_subscriber::layer::SubscriberExt;
+
+        #[test]
+        fn error_events_are_forwarded_and_others_not() {
+            let (layer, mut rx) = layer();
+            let subscriber = tracing_subscriber::registry().with(layer);
+            tracing::subscriber::with_default(subscriber, || {
+                tracing::warn!(target: "invoicepilot_app::documents", "only a warning");
+                // The events of this module are not forwarded, so these name another target.
+                tracing::error!(target: "invoicepilot_app::documents", invoice = 7, "storing the PDF failed");
+            });
+            let got = rx.try_recv().expect("the error was forwarded");
+            assert!(got.contains("storing the PDF failed") && got.contains("invoice=7"), "{got}");
+            assert!(rx.try_recv().is_err(), "the warning was not");
+        }
     }
 }

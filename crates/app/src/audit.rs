@@ -330,3 +330,15 @@ pub async fn verify_chain(app: &App, company_id: i64) -> Result<Vec<ChainViolati
     }
     Ok(violations)
 }
+
+/// The audit trail of one target across companies, newest first (`invoicepilot audit`).
+pub async fn history(app: &App, target_type: &str, target_id: i64, limit: u64) -> Result<Vec<AuditLogView>, AppError> {
+    let rows = audit_log::Entity::find()
+        .filter(audit_log::Column::TargetType.eq(target_type))
+        .filter(audit_log::Column::TargetId.eq(target_id))
+        .order_by_desc(audit_log::Column::Id)
+        .limit(limit)
+        .all(app.db.conn())
+        .await?;
+    Ok(rows.into_iter().map(AuditLogView::from).collect())
+}

@@ -44,14 +44,34 @@ pub struct CheckReport {
 
 /// Runs every check over every company.
 pub async fn run(app: &App) -> Result<CheckReport, AppError> {
+    run_for(app, None).await
+}
+
+/// Runs every check over one company (`Some`) or all of them.
+pub async fn run_for(app: &App, company_id: Option<i64>) -> Result<CheckReport, AppError> {
     let conn = app.db.conn();
     let b = app.db.db_backend();
-    let invoices = invoice::Entity::find().count(conn).await?;
-    let payments_sum: i64 = payment::Entity::find().all(conn).await?.iter().map(|p| p.amount).sum();
-    let latest_audit = audit_log::Entity::find().order_by_desc(audit_log::Column::Id).one(conn).await?.map(Into::into);
+    let mut invoices_q = invoice::Entity::find();
+    let mut payments_q = payment::Entity::find();
+    let mut audit_q = audit_log::Entity::find();
+    let mut companies_q = company::Entity::find();
+    if let Some(c) = company_id {
+        invoices_q = invoices_q.filter(invoice::Column::CompanyId.eq(c));
+        payments_q = payments_q.filter(payment::Column::CompanyId.eq(c));
+        audit_q = audit_q.filter(audit_log::Column::CompanyId.eq(c));
+        companies_q = companies_q.filter(company::Column::Id.eq(c));
+    }
+    let companies = companies_q.all(conn).await?;
+    if company_id.is_some() && companies.is_empty() {
+        return Err(AppError::NotFound("company"));
+    }
+    let invoices = invoices_q.count(conn).await?;
+    let payments_sum: i64 =
+        payments_q.select_only().column(payment::Column::Amount).into_tuple::<i64>().all(conn).await?.into_iter().sum();
+    let latest_audit = audit_q.order_by_desc(audit_log::Column::Id).one(conn).await?.map(Into::into);
     let mut violations = Vec::new();
 
-    for c in company::Entity::find().all(conn).await? {
+    for c in companies {
         for v in verify_chain(app, c.id).await? {
             violations.push(Violation {
                 kind: "audit_chain",
@@ -101,6 +121,9 @@ pub async fn run(app: &App) -> Result<CheckReport, AppError> {
 
     check_tax(app, &mut violations).await?;
     check_numbering(app, &mut violations).await?;
+    if let Some(c) = company_id {
+        violations.retain(|v| v.company_id == c);
+    }
     Ok(CheckReport { invoices, payments_sum, latest_audit, violations })
 }
 
@@ -183,7 +206,8 @@ async fn check_tax(app: &App, violations: &mut Vec<Violation>) -> Result<(), App
 type NumberRow = (i64, Option<String>, Option<String>, Option<i64>);
 
 /// Numbers per (company, series, period) must be unique and run 1, 2, 3 … without gaps,
-/// except ranges skipped on purpose and recorded in the audit log (`numbering.next_set`).
+/// except ranges skipped on purpose and recorded in the audit log (`numbering.next_set`,
+/// `numbering.restore_kept`).
 async fn check_numbering(app: &App, violations: &mut Vec<Violation>) -> Result<(), AppError> {
     let conn = app.db.conn();
     let rows: Vec<NumberRow> = invoice::Entity::find()
@@ -205,7 +229,8 @@ async fn check_numbering(app: &App, violations: &mut Vec<Violation>) -> Result<(
         }
     }
     let mut skipped: BTreeMap<(i64, String, String), Vec<(i64, i64)>> = BTreeMap::new();
-    for row in audit_log::Entity::find().filter(audit_log::Column::Action.eq("numbering.next_set")).all(conn).await? {
+    let explaining = ["numbering.next_set", "numbering.restore_kept"];
+    for row in audit_log::Entity::find().filter(audit_log::Column::Action.is_in(explaining)).all(conn).await? {
         let v: serde_json::Value = serde_json::from_str(&row.changes).unwrap_or_default();
         if let (Some(s), Some(p), Some(from), Some(to)) =
             (v["series"].as_str(), v["period"].as_str(), v["before"]["next"].as_i64(), v["after"]["next"].as_i64())

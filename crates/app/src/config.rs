@@ -57,7 +57,7 @@ impl std::str::FromStr for MailEncryption {
 }
 
 /// When the queue counts as unhealthy (alerts and `/health`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AlertThresholds {
     /// Pending jobs above this: backlogged.
     pub backlog: u64,
@@ -65,16 +65,32 @@ pub struct AlertThresholds {
     pub failed: u64,
     /// The oldest due job waiting longer than this (seconds): backlogged.
     pub oldest_pending_secs: i64,
+    /// Used share of the storage volume (percent) above which disk space is short.
+    pub disk_percent: f64,
+    /// Process CPU use (percent of one core) above which the server is overloaded.
+    pub cpu_percent: f64,
+    /// Used share of the machine's memory (percent) above which memory is short.
+    pub memory_percent: f64,
+    /// 95th-percentile request latency (milliseconds) above which responses are slow.
+    pub p95_ms: f64,
 }
 
 impl Default for AlertThresholds {
     fn default() -> Self {
-        AlertThresholds { backlog: 100, failed: 10, oldest_pending_secs: 600 }
+        AlertThresholds {
+            backlog: 100,
+            failed: 10,
+            oldest_pending_secs: 600,
+            disk_percent: 90.0,
+            cpu_percent: 80.0,
+            memory_percent: 85.0,
+            p95_ms: 500.0,
+        }
     }
 }
 
 /// Everything the use-cases need to know about the outside world.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppConfig {
     /// `APP_URL`: links in e-mails are built from it, never from a request's Host header.
     pub app_url: Option<String>,
@@ -88,6 +104,41 @@ pub struct AppConfig {
     pub alerts: AlertThresholds,
     /// `DUNNING_SCHEDULE` (cron, company time zone); `None` when `off`.
     pub dunning_schedule: Option<String>,
+    /// `STORAGE_PATH`: backups go to its `backups/` folder.
+    pub storage_path: std::path::PathBuf,
+    /// `BACKUP_SCHEDULE` (cron, the first company's time zone); `None` when `off`.
+    pub backup_schedule: Option<String>,
+    /// `BACKUP_KEEP_DAILY`: daily backups kept.
+    pub backup_keep_daily: usize,
+    /// `BACKUP_KEEP_WEEKLY`: weekly backups kept.
+    pub backup_keep_weekly: usize,
+    /// `APP_KEY`; `None`: a key generated into the database is used.
+    pub app_key: Option<String>,
+}
+
+impl std::fmt::Debug for AppConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppConfig")
+            .field("app_url", &self.app_url)
+            .field("mail", &self.mail)
+            .field("mail_retry_base", &self.mail_retry_base)
+            .field("slack_webhook_url", &self.slack_webhook_url.as_ref().map(|_| "***"))
+            .field("alerts", &self.alerts)
+            .field("dunning_schedule", &self.dunning_schedule)
+            .field("storage_path", &self.storage_path)
+            .field("backup_schedule", &self.backup_schedule)
+            .field("backup_keep_daily", &self.backup_keep_daily)
+            .field("backup_keep_weekly", &self.backup_keep_weekly)
+            .field("app_key", &self.app_key.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+impl AppConfig {
+    /// Where backups are written.
+    pub fn backups_dir(&self) -> std::path::PathBuf {
+        self.storage_path.join("backups")
+    }
 }
 
 impl Default for AppConfig {
@@ -99,6 +150,11 @@ impl Default for AppConfig {
             slack_webhook_url: None,
             alerts: AlertThresholds::default(),
             dunning_schedule: Some("0 9 * * 1-5".into()),
+            storage_path: std::path::PathBuf::from("./storage"),
+            backup_schedule: Some("0 3 * * *".into()),
+            backup_keep_daily: 7,
+            backup_keep_weekly: 4,
+            app_key: None,
         }
     }
 }

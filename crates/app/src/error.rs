@@ -77,7 +77,26 @@ impl From<serde_json::Error> for AppError {
     }
 }
 
-/// True when a database error means the server cannot be reached (503, not 500).
+/// True when a database error means the server cannot be reached (503, not 500): no
+/// connection to be had, a connection that broke mid-query (server stopped or restarted),
+/// or the server saying it is shutting down.
 pub fn is_unavailable(err: &DbErr) -> bool {
-    matches!(err, DbErr::ConnectionAcquire(_) | DbErr::Conn(_))
+    use sea_orm::sqlx::Error as Sqlx;
+    let sqlx = match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e)) | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) => e,
+        _ => return false,
+    };
+    match sqlx.as_ref() {
+        Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed | Sqlx::Tls(_) => true,
+        // SQLSTATE class 08 (connection exception) and 57P01–57P03 (admin shutdown, crash
+        // shutdown, cannot connect now) on PostgreSQL; MySQL's "server has gone away" family.
+        Sqlx::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            code.starts_with("08")
+                || code.starts_with("57P0")
+                || matches!(code.as_ref(), "HY000" if db.message().contains("gone away"))
+        }
+        _ => false,
+    }
 }

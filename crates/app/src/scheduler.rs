@@ -78,6 +78,20 @@ pub async fn tick(app: &App) -> Result<Vec<String>, AppError> {
             }
         }
     }
+    if let Some(expr) = &app.config.backup_schedule {
+        let cron = parse(expr).map_err(AppError::Internal)?;
+        let tz: Tz = crate::company::list_all(app)
+            .await?
+            .first()
+            .and_then(|c| c.time_zone.parse().ok())
+            .unwrap_or(chrono_tz::Asia::Tokyo);
+        if let Some(slot) = due_slot(&cron, now, tz) {
+            let job = NewJob::new(crate::backup::BACKUP_RUN, None, json!({}));
+            if take(app, "backup", slot.with_timezone(&Utc).naive_utc(), job).await? {
+                taken.push("backup".into());
+            }
+        }
+    }
     let cron = parse(ALERT_SCHEDULE).map_err(AppError::Internal)?;
     if let Some(slot) = due_slot(&cron, now, chrono_tz::UTC) {
         let job = NewJob::new(ALERT_CHECK, None, json!({}));

@@ -38,6 +38,7 @@ impl Registry {
             .with(Arc::new(crate::dunning::DunningRunJob))
             .with(Arc::new(crate::alerts::SlackPostJob))
             .with(Arc::new(crate::alerts::AlertCheckJob))
+            .with(Arc::new(crate::backup::BackupJob))
     }
 
     /// Adds (or replaces) a handler.

@@ -10,6 +10,7 @@ mod invoice;
 pub use delivery::Recipients;
 pub(crate) use delivery::create as create_delivery;
 pub use delivery::{DeliveryView, delivery_of};
+pub(crate) use delivery::{FAILED as DELIVERY_FAILED, SENT as DELIVERY_SENT};
 pub use invoice::{SendAccepted, SendInput, send_invoice};
 pub(crate) use invoice::{queue as queue_invoice_mail, recipients as invoice_recipients};
 
@@ -62,6 +63,18 @@ fn build(cfg: &MailConfig) -> Result<Transport, String> {
         builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
     }
     Ok(Transport { smtp: builder.build(), from })
+}
+
+/// Connects to the SMTP server, says EHLO (and STARTTLS / AUTH when configured) and quits,
+/// sending nothing (`invoicepilot doctor`).
+pub async fn probe(cfg: &MailConfig) -> Result<(), String> {
+    let t = build(cfg)?;
+    match tokio::time::timeout(Duration::from_secs(15), t.smtp.test_connection()).await {
+        Ok(Ok(true)) => Ok(()),
+        Ok(Ok(false)) => Err(format!("{}:{} did not accept the connection", cfg.host, cfg.port)),
+        Ok(Err(e)) => Err(format!("{}:{}: {}", cfg.host, cfg.port, describe(&e))),
+        Err(_) => Err(format!("{}:{} did not answer within 15 s", cfg.host, cfg.port)),
+    }
 }
 
 impl App {
