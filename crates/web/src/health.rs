@@ -21,18 +21,9 @@ pub struct Health {
     pub disk_space: String,
 }
 
-/// Used share of the volume holding `path`, in percent.
+/// Used share of the volume holding `path`, in whole percent.
 pub fn disk_used_percent(path: &Path) -> Option<u32> {
-    let probe = if path.exists() { path.to_path_buf() } else { std::env::current_dir().ok()? };
-    let c = std::ffi::CString::new(probe.to_string_lossy().as_bytes()).ok()?;
-    let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `c` is a valid NUL-terminated path and `s` a writable statvfs.
-    if unsafe { libc::statvfs(c.as_ptr(), &mut s) } != 0 || s.f_blocks == 0 {
-        return None;
-    }
-    let total = s.f_blocks as f64;
-    let free = s.f_bfree as f64;
-    Some((((total - free) / total) * 100.0).round() as u32)
+    invoicepilot_app::system::disk_used_percent(path).map(|p| p.round() as u32)
 }
 
 /// Answers 200 when the database is reachable, 503 otherwise.
@@ -45,7 +36,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
     let disk_space = disk.map(|p| format!("{p}%")).unwrap_or_else(|| "unknown".into());
     let (code, status) = match (db_ok, disk) {
         (false, _) => (StatusCode::SERVICE_UNAVAILABLE, "unhealthy"),
-        (true, Some(p)) if p >= 90 => (StatusCode::OK, "degraded"),
+        (true, Some(p)) if f64::from(p) >= state.app.config.alerts.disk_percent => (StatusCode::OK, "degraded"),
         (true, _) => (StatusCode::OK, "healthy"),
     };
     let database = if db_ok { "connected" } else { "disconnected" };

@@ -42,7 +42,13 @@ pub async fn problem_bodies(req: Request, next: Next) -> Response {
         };
         return ApiError::new(status, "http", detail).into_response();
     }
-    if status.is_server_error() { with_request_id(response, request_id).await } else { response }
+    // The UI's own 5xx pages (maintenance, failure) are HTML for people and stay as they are.
+    let is_html = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if status.is_server_error() && (is_api || !is_html) {
+        with_request_id(response, request_id).await
+    } else {
+        response
+    }
 }
 
 async fn idempotent(state: &AppState, key: String, req: Request, next: Next) -> Response {

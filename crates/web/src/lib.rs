@@ -8,6 +8,8 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
+pub mod maintenance;
+pub mod metrics;
 pub mod openapi;
 pub mod rate_limit;
 mod request_id;
@@ -53,6 +55,10 @@ pub struct AppState {
     pub limiter: Arc<rate_limit::RateLimiter>,
     /// The OpenAPI document, built once.
     pub openapi: Arc<serde_json::Value>,
+    /// The maintenance flag, cached briefly.
+    pub maintenance: Arc<maintenance::Gate>,
+    /// Latencies since the last p95 reading.
+    pub latency: Arc<metrics::LatencyWindow>,
 }
 
 impl AppState {
@@ -61,7 +67,15 @@ impl AppState {
         let limiter = Arc::new(rate_limit::RateLimiter::new(config.api_rate_limit));
         let (_, doc) = api::router().split_for_parts();
         let doc = openapi::finish(doc);
-        AppState { app, config: Arc::new(config), limiter, openapi: Arc::new(doc) }
+        metrics::install();
+        AppState {
+            app,
+            config: Arc::new(config),
+            limiter,
+            openapi: Arc::new(doc),
+            maintenance: Arc::default(),
+            latency: Arc::default(),
+        }
     }
 }
 
@@ -74,11 +88,14 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(ui::router(&state))
         .route("/api/openapi.json", axum::routing::get(openapi::serve))
+        .route("/metrics", axum::routing::get(metrics::serve))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::middleware))
         .layer(CatchPanicLayer::custom(|_| error::internal_response(None).into_response()))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::middleware))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), maintenance::middleware))
         .layer(axum::middleware::from_fn(idempotency::problem_bodies))
         .layer(axum::middleware::from_fn_with_state(
             security::Https::from_app_url(state.config.app_url.as_deref()),
