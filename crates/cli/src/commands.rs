@@ -39,11 +39,66 @@ enum Command {
         #[command(subcommand)]
         action: crate::process::QueueCmd,
     },
-    /// Applies pending database migrations.
+    /// Applies pending database migrations (after a `pre-migrate_…` backup when there is data).
     Migrate {
         /// Only list the pending migrations.
         #[arg(long)]
         dry_run: bool,
+        /// Skip the backup before migrating.
+        #[arg(long)]
+        no_backup: bool,
+    },
+    /// Writes a consistent backup; prints its path as the last line.
+    Backup {
+        /// Folder to write to (default: STORAGE_PATH/backups, where retention applies).
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Restores a backup in place (verify, maintenance on, safety backup, restore, check, maintenance off).
+    Restore {
+        /// The backup file.
+        file: std::path::PathBuf,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Turns maintenance mode on for every instance.
+    Down {
+        /// A secret: opening /__maintenance/SECRET lets a browser through.
+        #[arg(long)]
+        secret: Option<String>,
+        /// Seconds clients are told to wait (Retry-After).
+        #[arg(long, default_value_t = 60)]
+        retry: u64,
+        /// What the maintenance page says.
+        #[arg(long)]
+        message: Option<String>,
+    },
+    /// Turns maintenance mode off.
+    Up,
+    /// Checks configuration, database, migrations, storage, disk, SMTP and clock.
+    Doctor,
+    /// The application key.
+    Key {
+        #[command(subcommand)]
+        action: KeyCmd,
+    },
+    /// Database maintenance.
+    Db {
+        #[command(subcommand)]
+        action: crate::ops::DbCmd,
+    },
+    /// The audit trail of one record.
+    Audit {
+        /// `invoice:123`, `payment:7`, `customer:3`, `company:1` …
+        #[arg(long)]
+        target: String,
+        /// At most this many entries (newest first).
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+        /// One JSON array on stdout.
+        #[arg(long)]
+        json: bool,
     },
     /// Companies.
     Company {
@@ -62,6 +117,9 @@ enum Command {
     },
     /// Verifies invariants and the audit chain; non-zero exit on a violation.
     Check {
+        /// Only this company.
+        #[arg(long)]
+        company: Option<i64>,
         /// One JSON object on stdout.
         #[arg(long)]
         json: bool,
@@ -71,6 +129,31 @@ enum Command {
         #[command(subcommand)]
         action: NumberingCmd,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyCmd {
+    /// Writes a new APP_KEY to .env when it has none.
+    Generate {
+        /// Replace an existing key.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+impl Cli {
+    /// True for `doctor`, which runs even when the configuration does not load.
+    pub fn is_doctor(&self) -> bool {
+        matches!(self.command, Command::Doctor)
+    }
+
+    /// `Some(force)` for `key generate`.
+    pub fn key_generate(&self) -> Option<bool> {
+        match self.command {
+            Command::Key { action: KeyCmd::Generate { force } } => Some(force),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -147,6 +230,7 @@ pub(crate) async fn open(settings: &Settings) -> anyhow::Result<Db> {
     let cs = ConnectSettings {
         max_connections: settings.db_max_connections.max(1),
         sqlite_synchronous_full: !settings.sqlite_synchronous.eq_ignore_ascii_case("normal"),
+        ..Default::default()
     };
     Ok(Db::connect(&url, &cs).await?)
 }
@@ -207,21 +291,14 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Serve { host, port, no_worker } => crate::process::serve(settings, host, port, no_worker).await,
         Command::Worker(args) => crate::process::worker(settings, args).await,
         Command::Queue { action } => crate::process::queue(settings, action).await,
-        Command::Migrate { dry_run } => {
-            let db = open(&settings).await?;
-            let pending = Migrator::get_pending_migrations(db.conn()).await?;
-            for m in &pending {
-                println!("{}{}", if dry_run { "pending: " } else { "applying: " }, m.name());
-            }
-            if !dry_run {
-                db.migrate().await.context("applying migrations")?;
-            }
-            println!(
-                "{}",
-                serde_json::json!({"pending": pending.len(), "applied": if dry_run { 0 } else { pending.len() }})
-            );
-            Ok(())
-        }
+        Command::Migrate { dry_run, no_backup } => crate::ops::migrate(&settings, dry_run, no_backup).await,
+        Command::Backup { output } => crate::ops::backup(&settings, output).await,
+        Command::Restore { file, yes } => crate::ops::restore(&settings, file, yes).await,
+        Command::Down { secret, retry, message } => crate::ops::down(&settings, secret, retry, message).await,
+        Command::Up => crate::ops::up(&settings).await,
+        Command::Db { action } => crate::ops::db(&settings, action).await,
+        Command::Audit { target, limit, json } => crate::ops::audit(&settings, &target, limit, json).await,
+        Command::Doctor | Command::Key { .. } => bail!("doctor and key run before the settings are loaded"),
         Command::Company { action: CompanyCmd::Create { name, registration_number } } => {
             let app = App::new(open_migrated(&settings).await?);
             let c = invoicepilot_app::company::create(&app, &name, registration_number.as_deref())
@@ -247,36 +324,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
-        Command::Check { json } => {
-            let app = App::new(open_migrated(&settings).await?);
-            let report = invoicepilot_app::check::run(&app).await.map_err(describe)?;
-            if json {
-                println!("{}", serde_json::to_string(&report)?);
-            } else {
-                println!("invoices: {}", report.invoices);
-                println!("payments_sum: {}", report.payments_sum);
-                match &report.latest_audit {
-                    Some(a) => println!(
-                        "latest_audit: #{} {} {} {}:{}",
-                        a.id,
-                        a.at,
-                        a.action,
-                        a.target_type,
-                        a.target_id.unwrap_or(0)
-                    ),
-                    None => println!("latest_audit: none"),
-                }
-                for v in &report.violations {
-                    println!("VIOLATION {} company {} {}: {}", v.kind, v.company_id, v.target, v.detail);
-                }
-                println!("violations: {}", report.violations.len());
-            }
-            if report.violations.is_empty() {
-                Ok(())
-            } else {
-                bail!("check found {} violation(s)", report.violations.len())
-            }
-        }
+        Command::Check { company, json } => crate::ops::check(&settings, company, json).await,
         Command::Numbering { action: NumberingCmd::Show { company } } => {
             let app = App::new(open_migrated(&settings).await?);
             let counters = numbering::show(&app, company).await.map_err(describe)?;

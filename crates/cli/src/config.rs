@@ -47,6 +47,24 @@ pub struct Settings {
     pub alert_failed_jobs: u64,
     /// `ALERT_OLDEST_PENDING_SECS`: the oldest due job's wait above which the queue is backlogged.
     pub alert_oldest_pending_secs: i64,
+    /// `ALERT_DISK_PERCENT`: used share of the storage volume that raises an alert.
+    pub alert_disk_percent: f64,
+    /// `ALERT_CPU_PERCENT`: process CPU use that raises an alert.
+    pub alert_cpu_percent: f64,
+    /// `ALERT_MEMORY_PERCENT`: used share of the machine's memory that raises an alert.
+    pub alert_memory_percent: f64,
+    /// `ALERT_P95_MS`: 95th-percentile request latency that raises an alert.
+    pub alert_p95_ms: f64,
+    /// `BACKUP_SCHEDULE`: cron in the first company's time zone, or `off`.
+    pub backup_schedule: String,
+    /// `BACKUP_KEEP_DAILY`: newest backup of each of this many days is kept.
+    pub backup_keep_daily: usize,
+    /// `BACKUP_KEEP_WEEKLY`: newest backup of each of this many ISO weeks is kept.
+    pub backup_keep_weekly: usize,
+    /// `LOG_RETENTION_DAYS`: daily log files older than this are deleted.
+    pub log_retention_days: u32,
+    /// `APP_KEY` (never printed): signs bypass cookies; generated into the database when absent.
+    pub app_key: Option<String>,
 }
 
 impl Default for Settings {
@@ -71,6 +89,15 @@ impl Default for Settings {
             alert_queue_backlog: 100,
             alert_failed_jobs: 10,
             alert_oldest_pending_secs: 600,
+            alert_disk_percent: 90.0,
+            alert_cpu_percent: 80.0,
+            alert_memory_percent: 85.0,
+            alert_p95_ms: 500.0,
+            backup_schedule: "0 3 * * *".into(),
+            backup_keep_daily: 7,
+            backup_keep_weekly: 4,
+            log_retention_days: 90,
+            app_key: None,
         }
     }
 }
@@ -95,7 +122,21 @@ const KEYS: &[&str] = &[
     "ALERT_QUEUE_BACKLOG",
     "ALERT_FAILED_JOBS",
     "ALERT_OLDEST_PENDING_SECS",
+    "ALERT_DISK_PERCENT",
+    "ALERT_CPU_PERCENT",
+    "ALERT_MEMORY_PERCENT",
+    "ALERT_P95_MS",
+    "BACKUP_SCHEDULE",
+    "BACKUP_KEEP_DAILY",
+    "BACKUP_KEEP_WEEKLY",
+    "LOG_RETENTION_DAYS",
+    "APP_KEY",
 ];
+
+/// Every variable the binary reads (for `doctor`).
+pub fn keys() -> &'static [&'static str] {
+    KEYS
+}
 
 impl Settings {
     /// Loads `.env` (without overriding the environment), then merges.
@@ -119,6 +160,16 @@ impl Settings {
                 .map_err(|e| format!("DATABASE_URL {} is invalid: {e}", invoicepilot_store::mask_password(raw))),
         }
     }
+}
+
+/// A cron expression, or `None` for `off`.
+fn schedule(name: &str, raw: &str) -> Result<Option<String>, String> {
+    let raw = raw.trim();
+    if raw.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    invoicepilot_app::scheduler::parse(raw).map_err(|e| format!("{name}: {e}"))?;
+    Ok(Some(raw.to_owned()))
 }
 
 fn present(v: &Option<String>) -> Option<String> {
@@ -149,13 +200,8 @@ impl Settings {
                 })
             }
         };
-        let schedule = self.dunning_schedule.trim();
-        let dunning_schedule = if schedule.eq_ignore_ascii_case("off") {
-            None
-        } else {
-            invoicepilot_app::scheduler::parse(schedule).map_err(|e| format!("DUNNING_SCHEDULE: {e}"))?;
-            Some(schedule.to_owned())
-        };
+        let dunning_schedule = schedule("DUNNING_SCHEDULE", &self.dunning_schedule)?;
+        let backup_schedule = schedule("BACKUP_SCHEDULE", &self.backup_schedule)?;
         Ok(AppConfig {
             app_url: present(&self.app_url),
             mail,
@@ -165,8 +211,17 @@ impl Settings {
                 backlog: self.alert_queue_backlog,
                 failed: self.alert_failed_jobs,
                 oldest_pending_secs: self.alert_oldest_pending_secs,
+                disk_percent: self.alert_disk_percent,
+                cpu_percent: self.alert_cpu_percent,
+                memory_percent: self.alert_memory_percent,
+                p95_ms: self.alert_p95_ms,
             },
             dunning_schedule,
+            storage_path: self.storage_path.clone(),
+            backup_schedule,
+            backup_keep_daily: self.backup_keep_daily.max(1),
+            backup_keep_weekly: self.backup_keep_weekly,
+            app_key: present(&self.app_key),
         })
     }
 }

@@ -150,11 +150,29 @@ pub async fn serve(settings: Settings, host: String, port: u16, no_worker: bool)
         let cfg = WorkerConfig::new(3, Duration::from_secs(300), None).map_err(|e| anyhow!(e))?;
         let (a, s) = (app.clone(), stop.clone());
         background.push(tokio::spawn(async move {
-            if let Err(e) = run_worker(a, Registry::standard(), cfg, s).await {
-                tracing::error!(error = %e, "the in-process worker stopped");
+            // `queue restart` asks workers to exit so their supervisor starts the new binary;
+            // the in-process worker has no supervisor of its own, so it starts over instead
+            // of leaving the server without one.
+            loop {
+                match run_worker(a.clone(), Registry::standard(), cfg.clone(), s.clone()).await {
+                    Ok(WorkerExit::Restarted) if !s.is_cancelled() => {
+                        tracing::info!("in-process worker restarted on request");
+                    }
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::error!(error = %e, "the in-process worker stopped");
+                        break;
+                    }
+                }
             }
         }));
         background.push(tokio::spawn(scheduler::run_scheduler(app.clone(), stop.clone())));
+    }
+    {
+        let (st, s) = (state.clone(), stop.clone());
+        background.push(tokio::spawn(async move {
+            invoicepilot_web::metrics::watch(st, Duration::from_secs(60), async move { s.cancelled().await }).await;
+        }));
     }
     let web_stop = stop.clone();
     invoicepilot_web::serve(listener, state, async move { web_stop.cancelled().await }).await?;

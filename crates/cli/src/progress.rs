@@ -1,0 +1,35 @@
+//! A progress bar on a terminal (stderr), nothing under cron or in pipes.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+
+/// Table-by-table progress of a backup or restore.
+pub struct Bar(ProgressBar);
+
+impl Bar {
+    /// A bar labelled `what`, drawn only when stderr is a terminal.
+    pub fn new(what: &'static str) -> Bar {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        if !std::io::stderr().is_terminal() {
+            bar.set_draw_target(ProgressDrawTarget::hidden());
+        }
+        if let Ok(style) = ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}") {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_prefix(what);
+        Bar(bar)
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+impl invoicepilot_app::backup::Progress for Bar {
+    fn table(&self, table: &str, done: usize, total: usize) {
+        self.0.set_length(total as u64);
+        self.0.set_position(done as u64);
+        self.0.set_message(table.to_owned());
+    }
+}
