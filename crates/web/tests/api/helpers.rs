@@ -21,6 +21,8 @@ pub struct TestApp {
     pub company_id: i64,
     pub app: App,
     pub clock: Arc<FixedClock>,
+    /// The database the app uses, for a second instance or a raw connection.
+    pub db_url: DatabaseUrl,
     _tmp: Option<TempDir>,
 }
 
@@ -104,49 +106,10 @@ pub fn captured_logs() -> String {
 }
 
 /// Creates a fresh database on the server of `base`, returning its URL.
-async fn fresh_server_database(base: &str) -> String {
-    use sea_orm::{ConnectionTrait, Database};
-    let name = format!("ipt_{}_{}", chrono::Utc::now().timestamp(), random_suffix());
-    let admin = Database::connect(base).await.unwrap_or_else(|e| panic!("TEST_DATABASE_URL unreachable: {e}"));
-    let mysql = base.starts_with("mysql") || base.starts_with("mariadb");
-    // Drop leftovers of crashed runs older than a day.
-    let list = if mysql {
-        "SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name LIKE 'ipt\\_%'"
-    } else {
-        "SELECT datname AS name FROM pg_database WHERE datname LIKE 'ipt\\_%'"
-    };
-    let cutoff = chrono::Utc::now().timestamp() - 86_400;
-    if let Ok(rows) = admin.query_all_raw(sea_orm::Statement::from_string(admin.get_database_backend(), list)).await {
-        for r in rows {
-            let n: String = r.try_get("", "name").unwrap_or_default();
-            let ts: i64 = n.split('_').nth(1).and_then(|t| t.parse().ok()).unwrap_or(i64::MAX);
-            if ts < cutoff {
-                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {n}")).await;
-            }
-        }
-    }
-    let create = if mysql {
-        format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-    } else {
-        format!("CREATE DATABASE {name}")
-    };
-    admin.execute_unprepared(&create).await.expect("create test database");
-    let _ = admin.close().await;
-    let mut url = url_with_db(base, &name);
-    if mysql && url.starts_with("mariadb") {
-        url = format!("mysql{}", &url["mariadb".len()..]);
-    }
-    url
-}
-
-fn url_with_db(base: &str, db: &str) -> String {
-    let (without_query, query) = match base.split_once('?') {
-        Some((a, q)) => (a, format!("?{q}")),
-        None => (base, String::new()),
-    };
-    let scheme_end = without_query.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_start = without_query[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(without_query.len());
-    format!("{}/{db}{query}", &without_query[..path_start])
+pub async fn fresh_server_database(base: &str) -> String {
+    invoicepilot_app::devtools::database::fresh_server_database(base)
+        .await
+        .unwrap_or_else(|e| panic!("TEST_DATABASE_URL: {e}"))
 }
 
 /// Which backend the suite runs on, for messages.
@@ -157,20 +120,35 @@ pub fn backend_name() -> String {
         .unwrap_or("sqlite".into())
 }
 
+/// The URL of a fresh, empty database of the suite's backend (not yet migrated).
+pub async fn fresh_db_url() -> (DatabaseUrl, Option<TempDir>) {
+    match std::env::var("TEST_DATABASE_URL").ok().filter(|s| !s.is_empty()) {
+        Some(base) => (DatabaseUrl::parse(&fresh_server_database(&base).await).expect("url"), None),
+        None => fresh_sqlite_url(),
+    }
+}
+
+/// The URL of a fresh SQLite file in a temporary folder.
+pub fn fresh_sqlite_url() -> (DatabaseUrl, Option<TempDir>) {
+    let dir = std::env::temp_dir().join(format!("invoicepilot-test-{}", random_suffix()));
+    (DatabaseUrl::Sqlite(dir.join("test.db")), Some(TempDir(dir)))
+}
+
+/// Connects to `url` and migrates it.
+pub async fn open_db(url: &DatabaseUrl) -> Db {
+    open_db_with(url, ConnectSettings { max_connections: 20, ..Default::default() }).await
+}
+
+/// Connects to `url` with `settings` and migrates it.
+pub async fn open_db_with(url: &DatabaseUrl, settings: ConnectSettings) -> Db {
+    let db = Db::connect(url, &settings).await.expect("connect test database");
+    db.migrate().await.expect("migrate")
+}
+
 /// A database ready for use: migrated, empty.
 pub async fn fresh_db() -> (Db, Option<TempDir>) {
-    let (url, tmp) = match std::env::var("TEST_DATABASE_URL").ok().filter(|s| !s.is_empty()) {
-        Some(base) => (DatabaseUrl::parse(&fresh_server_database(&base).await).expect("url"), None),
-        None => {
-            let dir = std::env::temp_dir().join(format!("invoicepilot-test-{}", random_suffix()));
-            (DatabaseUrl::Sqlite(dir.join("test.db")), Some(TempDir(dir)))
-        }
-    };
-    let db = Db::connect(&url, &ConnectSettings { max_connections: 20, sqlite_synchronous_full: true })
-        .await
-        .expect("connect test database");
-    let db = db.migrate().await.expect("migrate");
-    (db, tmp)
+    let (url, tmp) = fresh_db_url().await;
+    (open_db(&url).await, tmp)
 }
 
 /// Starts the app with default options.
@@ -181,7 +159,8 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the app: fresh database, one company, an owner with a token.
 pub async fn spawn_app_with(opts: Options) -> TestApp {
     init_logs();
-    let (db, tmp) = fresh_db().await;
+    let (db_url, tmp) = fresh_db_url().await;
+    let db = open_db(&db_url).await;
     let clock = Arc::new(FixedClock::new(opts.now.parse().expect("now")));
     let mut app = App::with_clock(db, clock.clone() as Arc<dyn Clock>);
     if let Some(cfg) = opts.app_config {
@@ -191,17 +170,7 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
         invoicepilot_app::company::create(&app, "株式会社テスト", Some("T7120001168421")).await.expect("company");
     let company_id = company.model.id;
     let token = new_token(&app, company_id, Role::Owner, "owner").await;
-    let state = AppState::new(
-        app.clone(),
-        WebConfig {
-            api_rate_limit: opts.rate_limit,
-            storage_path: std::env::temp_dir(),
-            app_url: opts.app_url.map(str::to_owned),
-        },
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(invoicepilot_web::serve(listener, state, std::future::pending()));
+    let address = serve_instance(&app, opts.rate_limit, opts.app_url).await;
     TestApp {
         address,
         client: reqwest::Client::builder().pool_max_idle_per_host(64).build().expect("client"),
@@ -209,8 +178,26 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
         company_id,
         app,
         clock,
+        db_url,
         _tmp: tmp,
     }
+}
+
+/// Serves `app` on a new port (another instance when `app` has its own connection); returns
+/// its address.
+pub async fn serve_instance(app: &App, rate_limit: u32, app_url: Option<&str>) -> String {
+    let state = AppState::new(
+        app.clone(),
+        WebConfig {
+            api_rate_limit: rate_limit,
+            storage_path: std::env::temp_dir(),
+            app_url: app_url.map(str::to_owned),
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(invoicepilot_web::serve(listener, state, std::future::pending()));
+    address
 }
 
 /// A user with `role` in `company_id` and a token for it.
@@ -238,6 +225,21 @@ impl Resp {
 }
 
 impl TestApp {
+    /// Another instance serving `app` (its own connection pool), with this app's owner token
+    /// (tokens are restored with a backup, so this works on a restored database too).
+    pub async fn instance_on(&self, app: &App) -> TestApp {
+        TestApp {
+            address: serve_instance(app, 0, None).await,
+            client: self.client.clone(),
+            token: self.token.clone(),
+            company_id: self.company_id,
+            app: app.clone(),
+            clock: self.clock.clone(),
+            db_url: self.db_url.clone(),
+            _tmp: None,
+        }
+    }
+
     /// Runs every job that is due now (time moves only through `clock`).
     pub async fn drain(&self) -> usize {
         invoicepilot_app::jobs::run_pending(&self.app, &invoicepilot_app::jobs::Registry::standard())

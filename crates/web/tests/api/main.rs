@@ -11,6 +11,7 @@ mod isolation;
 mod jobs;
 mod mail;
 mod openapi;
+mod ops;
 mod payments;
 mod pdf;
 mod ui_auth;

@@ -1,0 +1,286 @@
+//! The operations commands as an operator runs them: backup, restore, down/up against a
+//! running server, doctor, key generate, migrate with its backup, audit, db optimize, logs.
+
+use invoicepilot_store::migration::{Migrator, MigratorTrait};
+use invoicepilot_store::{ConnectSettings, DatabaseUrl, Db};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+struct Env {
+    dir: PathBuf,
+    server: Option<Child>,
+}
+
+impl Env {
+    fn new(name: &str) -> Env {
+        let dir = std::env::temp_dir().join(format!("invoicepilot-ops-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Env { dir, server: None }
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_invoicepilot"));
+        c.current_dir(&self.dir)
+            .env_remove("DATABASE_URL")
+            .env_remove("STORAGE_PATH")
+            .env_remove("APP_KEY")
+            .env_remove("MAIL_HOST")
+            .env("TZ", "Asia/Tokyo")
+            .env("DUNNING_SCHEDULE", "off")
+            .env("BACKUP_SCHEDULE", "off");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).stdin(Stdio::null()).output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        assert!(o.status.success(), "{args:?} failed: {}\n{}", stderr(&o), stdout(&o));
+        stdout(&o)
+    }
+
+    fn serve(&mut self) -> String {
+        let mut child = self
+            .cmd()
+            .args(["serve", "--port", "0", "--no-worker"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        // Keep reading, so the server never writes into a closed pipe.
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        self.server = Some(child);
+        line.trim().rsplit(' ').next().unwrap().to_owned()
+    }
+
+    fn db_path(&self) -> PathBuf {
+        self.dir.join("storage/invoicepilot.db")
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let Some(mut s) = self.server.take() {
+            let _ = s.kill();
+            let _ = s.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn last_json(out: &str) -> serde_json::Value {
+    serde_json::from_str(out.lines().last().unwrap_or(""))
+        .unwrap_or_else(|e| panic!("last line is not JSON ({e}): {out}"))
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+async fn db(env: &Env) -> Db {
+    Db::connect(&DatabaseUrl::Sqlite(env.db_path()), &ConnectSettings::default()).await.unwrap()
+}
+
+#[test]
+fn backup_and_restore_from_the_command_line() {
+    let env = Env::new("backup");
+    env.ok(&["company", "create", "--name", "株式会社テスト"]);
+    let out = env.ok(&["backup"]);
+    let path = PathBuf::from(out.lines().last().unwrap());
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(out.trim_end().ends_with(&format!("storage/backups/{name}")), "{out}");
+    assert!(
+        name.starts_with("backup_") && name.ends_with(".ipbk") && name.len() == "backup_2026-12-04_03-00-00.ipbk".len(),
+        "{name}"
+    );
+    let path = env.dir.join(&path);
+    assert!(path.exists());
+    env.ok(&["company", "create", "--name", "後から作った会社"]);
+
+    // Off a terminal, restore wants --yes and changes nothing without it.
+    let o = env.run(&["restore", path.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--yes"), "{}", stderr(&o));
+
+    // A flipped byte and a truncated file are refused, saying so.
+    let bytes = std::fs::read(&path).unwrap();
+    let mut flipped = bytes.clone();
+    let at = flipped.len() / 2;
+    flipped[at] ^= 0x40;
+    std::fs::write(env.dir.join("flipped.ipbk"), &flipped).unwrap();
+    std::fs::write(env.dir.join("truncated.ipbk"), &bytes[..bytes.len() - 700]).unwrap();
+    for bad in ["flipped.ipbk", "truncated.ipbk"] {
+        let o = env.run(&["restore", bad, "--yes"]);
+        assert!(!o.status.success(), "{bad} was accepted");
+        let err = stderr(&o);
+        assert!(err.contains("damaged or incomplete") && err.contains("nothing was changed"), "{bad}: {err}");
+    }
+    let check: serde_json::Value = serde_json::from_str(&env.ok(&["check", "--json"])).unwrap();
+    assert_eq!(check["latest_audit"]["action"], "company.created", "nothing was restored");
+
+    let o = env.run(&["restore", path.to_str().unwrap(), "--yes"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = last_json(&stdout(&o));
+    assert_eq!(v["violations"], 0);
+    assert!(v["safety_backup"].as_str().unwrap().contains("pre-restore_"), "{v}");
+    let shown = env.ok(&["audit", "--target", "company:2"]);
+    assert!(shown.trim().is_empty(), "the later company is gone: {shown}");
+}
+
+#[test]
+fn down_and_up_reach_a_running_server() {
+    let mut env = Env::new("down");
+    env.ok(&["company", "create", "--name", "株式会社テスト"]);
+    let base = env.serve();
+    let out = env.ok(&["down", "--retry", "30", "--message", "本日 18 時まで", "--secret", "letmein"]);
+    assert_eq!(last_json(&out)["maintenance"], "on");
+    std::thread::sleep(Duration::from_millis(1100));
+    rt().block_on(async {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let page = client.get(format!("{base}/login")).send().await.unwrap();
+        assert_eq!(page.status(), 503);
+        assert_eq!(page.headers()["retry-after"], "30");
+        assert!(page.text().await.unwrap().contains("本日 18 時まで"));
+        let api = client.get(format!("{base}/api/v1/customers")).send().await.unwrap();
+        assert_eq!(api.status(), 503);
+        assert_eq!(api.headers()["content-type"], "application/problem+json");
+        assert_eq!(client.get(format!("{base}/health")).send().await.unwrap().status(), 200);
+        let pass = client.get(format!("{base}/__maintenance/letmein")).send().await.unwrap();
+        let cookie = pass.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+        let through = client.get(format!("{base}/login")).header("cookie", cookie).send().await.unwrap();
+        assert_eq!(through.status(), 200, "the bypass cookie lets an admin in");
+    });
+    assert_eq!(last_json(&env.ok(&["up"]))["was_on"], true);
+    std::thread::sleep(Duration::from_millis(1100));
+    let status = rt().block_on(async { reqwest::get(format!("{base}/login")).await.unwrap().status().as_u16() });
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn doctor_fails_only_when_the_app_cannot_work() {
+    let env = Env::new("doctor");
+    env.ok(&["company", "create", "--name", "株式会社テスト"]);
+    std::fs::write(
+        env.dir.join(".env"),
+        "SLACK_WEBHOOK_URL=https://hooks.slack.com/services/T/B/secretpart\nTYPO_SETTING=1\n",
+    )
+    .unwrap();
+    let o = env.run(&["doctor"]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "missing optional settings are warnings: {out}");
+    assert_eq!(last_json(&out)["errors"], 0, "{out}");
+    assert!(out.contains("TYPO_SETTING"), "an unknown .env key is named: {out}");
+    assert!(!out.contains("secretpart"), "secrets are masked: {out}");
+    assert!(out.contains("MAIL_HOST"), "the absent mail settings are a warning: {out}");
+
+    let o = env.cmd().env("ALERT_DISK_PERCENT", "lots").arg("doctor").stdin(Stdio::null()).output().unwrap();
+    assert!(!o.status.success(), "an invalid value stops the app");
+    assert!(stdout(&o).lines().any(|l| l.contains("ALERT_DISK_PERCENT") && l.contains("fix")), "{}", stdout(&o));
+
+    let o = env
+        .cmd()
+        .env("DATABASE_URL", "postgres://u:pw@127.0.0.1:1/x")
+        .arg("doctor")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!o.status.success(), "an unreachable database stops the app");
+    assert!(stdout(&o).contains("u:****@127.0.0.1:1"), "{}", stdout(&o));
+
+    rt().block_on(async { Migrator::down(db(&env).await.conn(), Some(1)).await.unwrap() });
+    let o = env.run(&["doctor"]);
+    assert!(!o.status.success(), "pending migrations stop the app: {}", stdout(&o));
+    assert!(stdout(&o).lines().any(|l| l.contains("invoicepilot migrate")), "{}", stdout(&o));
+}
+
+#[test]
+fn key_generate_never_overwrites_without_force() {
+    let env = Env::new("key");
+    std::fs::write(env.dir.join(".env"), "LOG_FORMAT=text\n").unwrap();
+    env.ok(&["key", "generate"]);
+    let first = std::fs::read_to_string(env.dir.join(".env")).unwrap();
+    assert!(first.contains("LOG_FORMAT=text"), "other settings are kept");
+    let key = first.lines().find(|l| l.starts_with("APP_KEY=")).expect("APP_KEY written").to_owned();
+    assert!(key.len() > "APP_KEY=".len() + 40, "{key}");
+    let o = env.run(&["key", "generate"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--force"));
+    assert_eq!(std::fs::read_to_string(env.dir.join(".env")).unwrap(), first, "unchanged");
+    env.ok(&["key", "generate", "--force"]);
+    let second = std::fs::read_to_string(env.dir.join(".env")).unwrap();
+    assert!(!second.contains(&key) && second.contains("APP_KEY="), "replaced");
+    assert_eq!(second.matches("APP_KEY=").count(), 1);
+}
+
+#[test]
+fn migrate_backs_up_data_first_and_the_old_schema_backup_restores() {
+    let env = Env::new("migrate");
+    env.ok(&["company", "create", "--name", "株式会社テスト"]);
+    rt().block_on(async { Migrator::down(db(&env).await.conn(), Some(1)).await.unwrap() });
+    let dry = env.ok(&["migrate", "--dry-run"]);
+    assert_eq!(last_json(&dry)["pending"], 1, "{dry}");
+    assert!(
+        !env.dir.join("storage/backups").exists()
+            || std::fs::read_dir(env.dir.join("storage/backups")).unwrap().count() == 0
+    );
+
+    let out = env.ok(&["migrate"]);
+    let v = last_json(&out);
+    let backup = v["backup"].as_str().expect("a backup was taken").to_owned();
+    assert!(Path::new(&backup).file_name().unwrap().to_string_lossy().starts_with("pre-migrate_"), "{backup}");
+    assert_eq!(last_json(&env.ok(&["migrate", "--dry-run"]))["pending"], 0);
+    // Nothing pending: no backup.
+    assert!(last_json(&env.ok(&["migrate"]))["backup"].is_null());
+    // The backup of the older schema restores into the current one.
+    let o = env.run(&["restore", &backup, "--yes"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(last_json(&stdout(&o))["violations"], 0);
+}
+
+#[test]
+fn migrate_no_backup_skips_it() {
+    let env = Env::new("nobackup");
+    env.ok(&["company", "create", "--name", "株式会社テスト"]);
+    rt().block_on(async { Migrator::down(db(&env).await.conn(), Some(1)).await.unwrap() });
+    assert!(last_json(&env.ok(&["migrate", "--no-backup"]))["backup"].is_null());
+}
+
+#[test]
+fn audit_db_optimize_and_log_files() {
+    let env = Env::new("audit");
+    env.ok(&["company", "create", "--name", "株式会社テスト"]);
+    env.ok(&["numbering", "set-next", "--series", "I", "--period", "2026", "11"]);
+    let text = env.ok(&["audit", "--target", "company:1"]);
+    assert!(text.contains("company.created"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(env.ok(&["audit", "--target", "company:1", "--json", "--limit", "1"]).trim()).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 1);
+    let o = env.run(&["audit", "--target", "invoice"]);
+    assert!(!o.status.success() && stderr(&o).contains("invoice:123"), "{}", stderr(&o));
+
+    assert_eq!(last_json(&env.ok(&["db", "optimize"]))["optimized"], true);
+
+    let logs = env.dir.join("storage/logs");
+    let link = std::fs::read_link(logs.join("invoicepilot.log")).expect("invoicepilot.log is a link to today's file");
+    let name = link.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with("invoicepilot-20") && name.ends_with(".log"), "{name}");
+    let content = std::fs::read_to_string(logs.join("invoicepilot.log")).unwrap();
+    assert!(content.lines().any(|l| l.contains("INFO")), "{content}");
+}
