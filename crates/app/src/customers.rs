@@ -225,6 +225,15 @@ pub async fn find<C: sea_orm::ConnectionTrait>(
         .ok_or(AppError::NotFound("customer"))
 }
 
+/// A missing customer named in an input is a validation error of `customer_id`; any other
+/// error (the database being away, say) stays what it is.
+pub fn as_field_error(e: AppError) -> AppError {
+    match e {
+        AppError::NotFound(_) => AppError::field("customer_id", "not_found", "no such customer in this company"),
+        other => other,
+    }
+}
+
 /// `GET /customers/{id}`.
 pub async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<CustomerView, AppError> {
     ctx.require(Permission::Read)?;

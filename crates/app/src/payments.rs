@@ -175,9 +175,7 @@ pub async fn record(app: &App, ctx: &Ctx, input: PaymentInput) -> Result<Payment
         received_on.unwrap_or_default(),
         method.unwrap_or(PaymentMethod::Other),
     );
-    customers::find(app.db.conn(), ctx.company_id, customer_id)
-        .await
-        .map_err(|_| AppError::field("customer_id", "not_found", "no such customer in this company"))?;
+    customers::find(app.db.conn(), ctx.company_id, customer_id).await.map_err(customers::as_field_error)?;
     let valid = ValidPayment { customer_id, amount, received_on, method, reference, payer_name, requested };
     crate::retry::with_retry(|| record_once(app, ctx, &valid)).await
 }

@@ -24,9 +24,8 @@ async fn prepare(
     let settings = company::load(app, ctx.company_id).await?;
     let today = today_in(app.clock.as_ref(), &settings.model.time_zone);
     let draft = validate(input, &settings, today)?;
-    let customer = customers::find(app.db.conn(), ctx.company_id, draft.customer_id)
-        .await
-        .map_err(|_| AppError::field("customer_id", "not_found", "no such customer in this company"))?;
+    let customer =
+        customers::find(app.db.conn(), ctx.company_id, draft.customer_id).await.map_err(customers::as_field_error)?;
     let terms = customers::terms_of(&customer).unwrap_or(settings.terms);
     let due = draft.due_date(&terms);
     Ok((draft, customer.name, due, today))

@@ -235,7 +235,8 @@ pub(crate) async fn message(
                 signature: &sig,
             };
             let subject = format!("【{}】請求書 {number}（{}）", r.title, c.name);
-            let pdf = documents::invoice_pdf(app, &ctx, id).await.ok();
+            // A reminder without its invoice would be a lesser mail; a failure here is retried.
+            let pdf = Some(documents::invoice_pdf(app, &ctx, id).await?);
             finish(envelope(from, &c.name, d, &subject)?, render(&t)?, render(&h)?, pdf)
         }
         purpose::PASSWORD_RESET => {
