@@ -3,6 +3,7 @@
 //! Everything that decides an amount, a number or a date lives here so that it can be
 //! unit- and property-tested without a database.
 
+pub mod bank;
 pub mod calendar;
 pub mod dunning;
 pub mod email;

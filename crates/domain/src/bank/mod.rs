@@ -1,0 +1,5 @@
+//! Bank data: statement formats and the payer names in them.
+
+pub mod payer_name;
+pub mod wareki;
+pub mod zengin;
