@@ -40,8 +40,7 @@ pub fn any(s: &str, today: NaiveDate) -> Option<NaiveDate> {
     } else {
         (None, t)
     };
-    let parts: Vec<&str> =
-        rest.split(|c: char| matches!(c, '/' | '-' | '.' | '年' | '月' | '日')).filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> = rest.split(['/', '-', '.', '年', '月', '日']).filter(|p| !p.is_empty()).collect();
     let (y, m, d): (i32, u32, u32) = match parts.as_slice() {
         [y, m, d] => (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?),
         [digits] if digits.len() == 8 && era_start.is_none() => {
