@@ -263,7 +263,10 @@ async fn main() -> anyhow::Result<()> {
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let state = AppState::new(app, WebConfig { api_rate_limit: 0, storage_path: std::env::temp_dir(), app_url: None });
+    let state = AppState::new(
+        app,
+        WebConfig { api_rate_limit: 0, storage_path: std::env::temp_dir(), app_url: None, trusted_proxies: vec![] },
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = format!("http://{}", listener.local_addr()?);
     tokio::spawn(invoicepilot_web::serve(listener, state, std::future::pending()));

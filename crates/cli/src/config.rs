@@ -65,6 +65,9 @@ pub struct Settings {
     pub log_retention_days: u32,
     /// `APP_KEY` (never printed): signs bypass cookies; generated into the database when absent.
     pub app_key: Option<String>,
+    /// `TRUSTED_PROXIES`: comma-separated addresses of reverse proxies whose
+    /// `X-Forwarded-For` names the client (login throttling per client address).
+    pub trusted_proxies: String,
 }
 
 impl Default for Settings {
@@ -98,6 +101,7 @@ impl Default for Settings {
             backup_keep_weekly: 4,
             log_retention_days: 90,
             app_key: None,
+            trusted_proxies: String::new(),
         }
     }
 }
@@ -106,6 +110,7 @@ const KEYS: &[&str] = &[
     "DATABASE_URL",
     "STORAGE_PATH",
     "APP_URL",
+    "TRUSTED_PROXIES",
     "API_RATE_LIMIT",
     "SQLITE_SYNCHRONOUS",
     "DB_MAX_CONNECTIONS",
@@ -162,6 +167,18 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// The reverse proxies to believe about the client's address.
+    pub fn trusted_proxies(&self) -> Result<Vec<std::net::IpAddr>, String> {
+        self.trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().map_err(|_| format!("TRUSTED_PROXIES: {s:?} is not an IP address")))
+            .collect()
+    }
+}
+
 /// A cron expression, or `None` for `off`.
 fn schedule(name: &str, raw: &str) -> Result<Option<String>, String> {
     let raw = raw.trim();
@@ -200,6 +217,8 @@ impl Settings {
                 })
             }
         };
+        // Validated with everything else, so `doctor` and start-up name a bad value.
+        self.trusted_proxies()?;
         let dunning_schedule = schedule("DUNNING_SCHEDULE", &self.dunning_schedule)?;
         let backup_schedule = schedule("BACKUP_SCHEDULE", &self.backup_schedule)?;
         Ok(AppConfig {

@@ -129,6 +129,7 @@ pub async fn serve(settings: Settings, host: String, port: u16, no_worker: bool)
             api_rate_limit: settings.api_rate_limit,
             storage_path: settings.storage_path.clone(),
             app_url: settings.app_url.clone(),
+            trusted_proxies: settings.trusted_proxies().map_err(|e| anyhow!(e))?,
         },
     );
     let listener = tokio::net::TcpListener::bind((host.as_str(), port))

@@ -194,6 +194,10 @@ fn doctor_fails_only_when_the_app_cannot_work() {
     assert!(!o.status.success(), "an invalid value stops the app");
     assert!(stdout(&o).lines().any(|l| l.contains("ALERT_DISK_PERCENT") && l.contains("fix")), "{}", stdout(&o));
 
+    let o = env.cmd().env("TRUSTED_PROXIES", "127.0.0.1, nginx").arg("doctor").stdin(Stdio::null()).output().unwrap();
+    assert!(!o.status.success(), "an address that is not one stops the app");
+    assert!(stdout(&o).contains("TRUSTED_PROXIES"), "{}", stdout(&o));
+
     let o = env
         .cmd()
         .env("DATABASE_URL", "postgres://u:pw@127.0.0.1:1/x")

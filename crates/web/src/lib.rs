@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod client_ip;
 pub mod download;
 pub mod error;
 pub mod extract;
@@ -42,6 +43,8 @@ pub struct WebConfig {
     pub storage_path: PathBuf,
     /// `APP_URL`, the public base URL (https turns on HSTS and secure cookies).
     pub app_url: Option<String>,
+    /// `TRUSTED_PROXIES`: peers whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// What every handler can reach.

@@ -33,12 +33,14 @@ pub struct LoginForm {
 /// `POST /login`: on success the session id is replaced (axum-login cycles it).
 pub async fn submit(
     mut auth: AuthSession,
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let email = form.email.trim().to_owned();
-    let creds = Credentials { email: email.clone(), password: form.password, ip: peer.ip().to_string() };
+    let ip = crate::client_ip::client_ip(peer.ip(), &headers, &state.config.trusted_proxies);
+    let creds = Credentials { email: email.clone(), password: form.password, ip: ip.to_string() };
     match auth.authenticate(creds).await {
         Ok(Some(user)) => match relogin(&mut auth, &user).await {
             Ok(()) => Redirect::to("/").into_response(),

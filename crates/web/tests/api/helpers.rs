@@ -47,11 +47,13 @@ pub struct Options {
     pub now: &'static str,
     pub app_url: Option<&'static str>,
     pub app_config: Option<invoicepilot_app::config::AppConfig>,
+    /// Believe `X-Forwarded-For` from 127.0.0.1, as behind nginx.
+    pub behind_proxy: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { rate_limit: 0, now: "2026-11-30T01:00:00Z", app_url: None, app_config: None }
+        Options { rate_limit: 0, now: "2026-11-30T01:00:00Z", app_url: None, app_config: None, behind_proxy: false }
     }
 }
 
@@ -170,7 +172,16 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
         invoicepilot_app::company::create(&app, "株式会社テスト", Some("T7120001168421")).await.expect("company");
     let company_id = company.model.id;
     let token = new_token(&app, company_id, Role::Owner, "owner").await;
-    let address = serve_instance(&app, opts.rate_limit, opts.app_url).await;
+    let address = serve_instance_with(
+        &app,
+        WebConfig {
+            api_rate_limit: opts.rate_limit,
+            storage_path: std::env::temp_dir(),
+            app_url: opts.app_url.map(str::to_owned),
+            trusted_proxies: if opts.behind_proxy { vec![[127, 0, 0, 1].into()] } else { vec![] },
+        },
+    )
+    .await;
     TestApp {
         address,
         client: reqwest::Client::builder().pool_max_idle_per_host(64).build().expect("client"),
@@ -186,14 +197,18 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
 /// Serves `app` on a new port (another instance when `app` has its own connection); returns
 /// its address.
 pub async fn serve_instance(app: &App, rate_limit: u32, app_url: Option<&str>) -> String {
-    let state = AppState::new(
-        app.clone(),
-        WebConfig {
-            api_rate_limit: rate_limit,
-            storage_path: std::env::temp_dir(),
-            app_url: app_url.map(str::to_owned),
-        },
-    );
+    let config = WebConfig {
+        api_rate_limit: rate_limit,
+        storage_path: std::env::temp_dir(),
+        app_url: app_url.map(str::to_owned),
+        trusted_proxies: vec![],
+    };
+    serve_instance_with(app, config).await
+}
+
+/// Serves `app` with `config` on a new port; returns its address.
+pub async fn serve_instance_with(app: &App, config: WebConfig) -> String {
+    let state = AppState::new(app.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(invoicepilot_web::serve(listener, state, std::future::pending()));

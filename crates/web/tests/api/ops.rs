@@ -549,3 +549,41 @@ async fn a_stopped_database_gets_503_and_the_app_reconnects() {
     assert_eq!(violations(&t.app).await, Vec::<String>::new(), "numbers stay gapless");
     eprintln!("[{}] {} issues acknowledged, {unavailable} answered 503 during the outage", backend_name(), acked.len());
 }
+
+#[tokio::test]
+async fn the_scheduler_takes_the_nightly_backup_once_and_applies_retention() {
+    let storage = scratch("scheduled");
+    let backups = storage.0.join("backups");
+    std::fs::create_dir_all(&backups).unwrap();
+    // Nine older nightly backups, 11-24 … 12-02 (only their names matter to retention).
+    for d in 24..=32 {
+        let (m, day) = if d > 30 { (12, d - 30) } else { (11, d) };
+        std::fs::write(backups.join(format!("backup_2026-{m:02}-{day:02}_03-00-00.ipbk")), "old").unwrap();
+    }
+    std::fs::write(backups.join("pre-restore_2026-10-01_10-00-00.ipbk"), "kept").unwrap();
+    let cfg = invoicepilot_app::config::AppConfig {
+        storage_path: storage.0.clone(),
+        backup_schedule: Some("0 3 * * *".into()),
+        backup_keep_daily: 7,
+        backup_keep_weekly: 0,
+        dunning_schedule: None,
+        ..Default::default()
+    };
+    // 03:00:20 on 2026-12-04 in Tokyo.
+    let t = spawn_app_with(Options { now: "2026-12-03T18:00:20Z", app_config: Some(cfg), ..Default::default() }).await;
+    let second = App::with_clock(open_db(&t.db_url).await, t.clock.clone()).with_config(t.app.config.as_ref().clone());
+    let (a, b) = tokio::join!(invoicepilot_app::scheduler::tick(&t.app), invoicepilot_app::scheduler::tick(&second));
+    let taken = a.unwrap().into_iter().chain(b.unwrap()).filter(|s| s == "backup").count();
+    assert_eq!(taken, 1, "two instances, one backup");
+    t.drain().await;
+    let mut names: Vec<String> =
+        std::fs::read_dir(&backups).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert!(names.contains(&"backup_2026-12-04_03-00-20.ipbk".to_owned()), "{names:?}");
+    let nightly = names.iter().filter(|n| n.starts_with("backup_")).count();
+    assert_eq!(nightly, 7, "seven days kept: {names:?}");
+    assert!(!names.contains(&"backup_2026-11-26_03-00-00.ipbk".to_owned()), "{names:?}");
+    assert!(names.contains(&"pre-restore_2026-10-01_10-00-00.ipbk".to_owned()), "safety backups are never pruned");
+    let made = Reader::open_verified(&backups.join("backup_2026-12-04_03-00-20.ipbk")).unwrap();
+    assert_eq!(made.manifest.parts.iter().find(|p| p.table == "companies").unwrap().rows, 1);
+}

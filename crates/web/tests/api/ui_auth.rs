@@ -127,6 +127,27 @@ async fn twenty_failures_lock_an_address() {
 }
 
 #[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_address_is_throttled_not_the_proxy() {
+    let app = spawn_app_with(Options { behind_proxy: true, ..Default::default() }).await;
+    user(&app, "fresh@example.com").await;
+    let from = |ip: &'static str, email: String, password: &'static str| {
+        browser()
+            .post(format!("{}/login", app.address))
+            .header("x-forwarded-for", ip)
+            .form(&[("email", email), ("password", password.to_owned())])
+            .send()
+    };
+    for i in 0..20 {
+        assert_eq!(from("203.0.113.7", format!("spray{i}@example.com"), "guess").await.unwrap().status(), 401);
+    }
+    assert_eq!(from("203.0.113.7", "fresh@example.com".into(), PASSWORD).await.unwrap().status(), 429);
+    // Another client behind the same proxy is not locked out with the sprayer.
+    assert_eq!(from("198.51.100.20", "fresh@example.com".into(), PASSWORD).await.unwrap().status(), 303);
+    // A client cannot pick its address: only the proxy's own hop (the right-most) counts.
+    assert_eq!(from("198.51.100.99, 203.0.113.7", "fresh@example.com".into(), PASSWORD).await.unwrap().status(), 429);
+}
+
+#[tokio::test]
 async fn cross_site_posts_are_refused_and_state_changes_refuse_get() {
     let app = spawn_app().await;
     user(&app, "csrf@example.com").await;

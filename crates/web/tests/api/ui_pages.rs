@@ -26,7 +26,12 @@ async fn first_run_setup_creates_the_owner_once() {
     let token = invoicepilot_app::members::issue_setup_token(&app).await.unwrap().expect("no user yet");
     let state = invoicepilot_web::AppState::new(
         app.clone(),
-        invoicepilot_web::WebConfig { api_rate_limit: 0, storage_path: std::env::temp_dir(), app_url: None },
+        invoicepilot_web::WebConfig {
+            api_rate_limit: 0,
+            storage_path: std::env::temp_dir(),
+            app_url: None,
+            trusted_proxies: vec![],
+        },
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
