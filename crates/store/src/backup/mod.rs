@@ -19,8 +19,6 @@ use std::path::{Path, PathBuf};
 pub const FORMAT: &str = "invoicepilot-backup";
 /// This format's version; readers refuse newer ones.
 pub const FORMAT_VERSION: u32 = 1;
-/// Rows per batch when reading or writing a table.
-pub const BATCH: u64 = 1000;
 
 /// One table's part.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 //! job run statistics and worker registrations (this installation's runtime), and
 //! `app_settings` (maintenance flag, restart signal, alert states of the running system).
 
-use super::{BATCH, BackupError, PartWriter};
+use super::{BackupError, PartWriter};
 use crate::entity;
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
@@ -118,12 +118,12 @@ macro_rules! table {
                 for pk in entity::$module::PrimaryKey::iter() {
                     q = q.order_by_asc(pk.into_column());
                 }
-                let mut pages = q.paginate(conn, BATCH);
-                while let Some(rows) = pages.fetch_and_next().await? {
-                    for r in rows {
-                        let v = serde_json::to_value(&r).map_err(|e| BackupError::Corrupt(e.to_string()))?;
-                        part.row(&v)?;
-                    }
+                // One streamed query, not pages: OFFSET pagination rereads every earlier
+                // row for each page, which a million-invoice table cannot afford.
+                let mut rows = q.stream(conn).await?;
+                while let Some(r) = futures::TryStreamExt::try_next(&mut rows).await? {
+                    let v = serde_json::to_value(&r).map_err(|e| BackupError::Corrupt(e.to_string()))?;
+                    part.row(&v)?;
                 }
                 Ok(())
             }
