@@ -28,12 +28,29 @@ struct Args {
     /// Jobs each worker runs at once.
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
+    /// A PostgreSQL or MySQL server URL (a fresh database is created on it per run);
+    /// default: a fresh SQLite file.
+    #[arg(long)]
+    url: Option<String>,
+}
+
+/// A fresh database for one run: on the server of `--url`, or an SQLite file in `dir`.
+async fn fresh(args: &Args, dir: &std::path::Path) -> anyhow::Result<Db> {
+    let url = match &args.url {
+        Some(base) => {
+            let url =
+                invoicepilot_app::devtools::database::fresh_server_database(base).await.map_err(anyhow::Error::msg)?;
+            DatabaseUrl::parse(&url).map_err(anyhow::Error::msg)?
+        }
+        None => DatabaseUrl::Sqlite(dir.join("bench.db")),
+    };
+    Ok(Db::connect(&url, &ConnectSettings::default()).await?)
 }
 
 async fn run(args: &Args, workers: usize, sink: &SmtpSink) -> anyhow::Result<f64> {
     let dir = std::env::temp_dir().join(format!("invoicepilot-mailbench-{}-{workers}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let db = Db::connect(&DatabaseUrl::Sqlite(dir.join("bench.db")), &ConnectSettings::default()).await?;
+    let db = fresh(args, &dir).await?;
     let cfg = invoicepilot_app::config::AppConfig {
         mail: Some(invoicepilot_app::config::MailConfig {
             host: "127.0.0.1".into(),
@@ -87,7 +104,7 @@ async fn run(args: &Args, workers: usize, sink: &SmtpSink) -> anyhow::Result<f64
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
-    let before = sink.received().len();
+    let before = sink.count();
     let start = Instant::now();
     let mut handles = Vec::new();
     for _ in 0..workers {
@@ -102,7 +119,7 @@ async fn run(args: &Args, workers: usize, sink: &SmtpSink) -> anyhow::Result<f64
     }
     let secs = start.elapsed().as_secs_f64();
     let left = job::Entity::find().count(app.db.conn()).await?;
-    let delivered = sink.received().len() - before;
+    let delivered = sink.count() - before;
     anyhow::ensure!(left == 0 && delivered >= args.mails, "{left} jobs left, {delivered} delivered");
     let _ = std::fs::remove_dir_all(&dir);
     Ok(args.mails as f64 / secs)
@@ -112,8 +129,10 @@ async fn run(args: &Args, workers: usize, sink: &SmtpSink) -> anyhow::Result<f64
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let sink = SmtpSink::start().await.context("SMTP sink")?;
+    sink.keep_headers_only();
+    let backend = args.url.as_deref().and_then(|u| u.split(':').next()).unwrap_or("SQLite (synchronous=FULL)");
     println!(
-        "mails: {} to {} invoices, concurrency {} per worker, SQLite (synchronous=FULL)",
+        "mails: {} to {} invoices, concurrency {} per worker, {backend}",
         args.mails, args.invoices, args.concurrency
     );
     for workers in [1, 2] {

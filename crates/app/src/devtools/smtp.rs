@@ -130,6 +130,7 @@ struct State {
     script: VecDeque<Reply>,
     received: Vec<Received>,
     attempts: usize,
+    headers_only: bool,
 }
 
 /// A running sink on 127.0.0.1.
@@ -166,6 +167,17 @@ impl SmtpSink {
     /// Answers the next DATAs with `replies`, in order; afterwards it accepts.
     pub fn script(&self, replies: impl IntoIterator<Item = Reply>) {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).script.extend(replies);
+    }
+
+    /// Keeps only the headers of later messages (a benchmark's thousands of PDFs would
+    /// otherwise hold gigabytes).
+    pub fn keep_headers_only(&self) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).headers_only = true;
+    }
+
+    /// How many messages were accepted (or dropped after data) so far.
+    pub fn count(&self) -> usize {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).received.len()
     }
 
     /// Every accepted (or dropped-after-data) message so far.
@@ -219,7 +231,11 @@ impl SmtpSink {
                     st.attempts += 1;
                     let r = st.script.pop_front().unwrap_or(Reply::Accept);
                     if matches!(r, Reply::Accept | Reply::Drop) {
-                        st.received.push(Received { from: from.clone(), to: to.clone(), data: data.clone() });
+                        let kept = match (st.headers_only, data.find("\r\n\r\n")) {
+                            (true, Some(end)) => data[..end + 2].to_owned(),
+                            _ => data.clone(),
+                        };
+                        st.received.push(Received { from: from.clone(), to: to.clone(), data: kept });
                     }
                     r
                 };
