@@ -3,14 +3,16 @@
 
 use invoicepilot_store::migration::{Migrator, MigratorTrait};
 use invoicepilot_store::{ConnectSettings, DatabaseUrl, Db};
-use std::io::{BufRead, BufReader};
+mod common;
+
+use common::{Server, rt};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 struct Env {
     dir: PathBuf,
-    server: Option<Child>,
+    server: Option<Server>,
 }
 
 impl Env {
@@ -45,21 +47,10 @@ impl Env {
     }
 
     fn serve(&mut self) -> String {
-        let mut child = self
-            .cmd()
-            .args(["serve", "--port", "0", "--no-worker"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        out.read_line(&mut line).unwrap();
-        // Keep reading, so the server never writes into a closed pipe.
-        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-        self.server = Some(child);
-        line.trim().rsplit(' ').next().unwrap().to_owned()
+        let server = Server::start(self.cmd().args(["serve", "--port", "0", "--no-worker"]));
+        let url = server.url.clone();
+        self.server = Some(server);
+        url
     }
 
     fn db_path(&self) -> PathBuf {
@@ -69,10 +60,7 @@ impl Env {
 
 impl Drop for Env {
     fn drop(&mut self) {
-        if let Some(mut s) = self.server.take() {
-            let _ = s.kill();
-            let _ = s.wait();
-        }
+        self.server = None;
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -88,10 +76,6 @@ fn stderr(o: &Output) -> String {
 fn last_json(out: &str) -> serde_json::Value {
     serde_json::from_str(out.lines().last().unwrap_or(""))
         .unwrap_or_else(|e| panic!("last line is not JSON ({e}): {out}"))
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
 }
 
 async fn db(env: &Env) -> Db {

@@ -3,9 +3,11 @@
 //! never drift from the product. SQLite by default; `TEST_DATABASE_URL` (a PostgreSQL or
 //! MySQL/MariaDB server) runs the same drill on a fresh database there, as CI does.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
+use common::{Server, rt};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 /// A runnable block and the heading it sits under.
 struct Block {
@@ -42,7 +44,7 @@ fn runnable_blocks(markdown: &str) -> Vec<Block> {
 struct Instance {
     dir: PathBuf,
     database_url: Option<String>,
-    server: Option<Child>,
+    server: Option<Server>,
 }
 
 impl Instance {
@@ -90,35 +92,18 @@ impl Instance {
     fn serve(&mut self) -> String {
         let mut c = Command::new(self.dir.join("bin/invoicepilot"));
         self.env(&mut c);
-        let mut child = c
-            .args(["serve", "--port", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        out.read_line(&mut line).unwrap();
-        // Keep reading, so the server never writes into a closed pipe.
-        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-        self.server = Some(child);
-        line.trim().rsplit(' ').next().unwrap().to_owned()
+        let server = Server::start(c.args(["serve", "--port", "0"]));
+        let url = server.url.clone();
+        self.server = Some(server);
+        url
     }
 }
 
 impl Drop for Instance {
     fn drop(&mut self) {
-        if let Some(mut s) = self.server.take() {
-            let _ = s.kill();
-            let _ = s.wait();
-        }
+        self.server = None;
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
 }
 
 /// A customer, three issued invoices (10% and 8% lines) and a payment, through the API.
