@@ -5,6 +5,7 @@
 
 pub mod bank;
 pub mod calendar;
+pub mod credit;
 pub mod dunning;
 pub mod email;
 pub mod invoice;

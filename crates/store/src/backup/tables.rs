@@ -176,6 +176,10 @@ table!(Jobs, "jobs", job);
 table!(FailedJobs, "failed_jobs", failed_job);
 table!(JobKeys, "job_keys", job_key);
 table!(ScheduledRuns, "scheduled_runs", scheduled_run);
+table!(CustomerPayerNames, "customer_payer_names", customer_payer_name);
+table!(BankStatements, "bank_statements", bank_statement);
+table!(BankTransactions, "bank_transactions", bank_transaction);
+table!(CreditNotes, "credit_notes", credit_note);
 
 /// Every backed-up table, in restore order.
 pub static BACKED_UP: &[&dyn Table] = &[
@@ -200,6 +204,10 @@ pub static BACKED_UP: &[&dyn Table] = &[
     &FailedJobs,
     &JobKeys,
     &ScheduledRuns,
+    &CustomerPayerNames,
+    &BankStatements,
+    &BankTransactions,
+    &CreditNotes,
 ];
 
 /// Tables of the schema a backup leaves out on purpose.

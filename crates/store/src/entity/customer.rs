@@ -23,6 +23,10 @@ pub struct Model {
     pub updated_at: DateTime,
     /// No reminders for this customer while set.
     pub dunning_hold: bool,
+    /// Largest shortfall taken as the 振込手数料 the customer deducted; `None`: the default.
+    pub transfer_fee_tolerance: Option<i64>,
+    /// `discount` (値引, the default) or `expense` (当方負担の支払手数料); `None`: discount.
+    pub transfer_fee_booking: Option<String>,
 }
 
 /// No navigable relations: queries join explicitly.

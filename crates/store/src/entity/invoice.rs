@@ -48,6 +48,8 @@ pub struct Model {
     /// The last send of the invoice as the API shows it (`{status, sent_at, to, error}`).
     #[sea_orm(column_type = "Text", nullable)]
     pub delivery: Option<String>,
+    /// Σ credit notes against it (balance = amount_due − amount_paid − amount_credited).
+    pub amount_credited: i64,
 }
 
 /// No navigable relations: queries join explicitly.
