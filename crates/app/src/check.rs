@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::invoices::RateTotalView;
 use crate::sql::stmt;
 use invoicepilot_domain::{LineInput, Quantity, RoundingMode, TaxRate, Yen, compute_totals};
-use invoicepilot_store::entity::{audit_log, company, invoice, invoice_line, payment};
+use invoicepilot_store::entity::{audit_log, company, credit_note, invoice, invoice_line, payment};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -82,12 +82,19 @@ pub async fn run_for(app: &App, company_id: Option<i64>) -> Result<CheckReport, 
         }
     }
 
-    let sql_checks: [(&'static str, &str, &str); 4] = [
+    let sql_checks: [(&'static str, &str, &str); 5] = [
         (
             "totals",
             "SELECT company_id, id FROM invoices WHERE subtotal + tax_total <> total OR total - withholding_tax <> amount_due \
-             OR (status <> 'void' AND balance <> amount_due - amount_paid) OR (status = 'void' AND balance <> 0)",
-            "stored totals do not add up (total = subtotal + tax, amount_due = total − withholding, balance = due − paid)",
+             OR (status <> 'void' AND balance <> amount_due - amount_paid - amount_credited) OR (status = 'void' AND balance <> 0)",
+            "stored totals do not add up (total = subtotal + tax, amount_due = total − withholding, balance = due − paid − credited)",
+        ),
+        (
+            "credits",
+            "SELECT i.company_id, i.id FROM invoices i LEFT JOIN (SELECT invoice_id, SUM(total) AS s FROM credit_notes \
+             WHERE status = 'issued' GROUP BY invoice_id) c ON c.invoice_id = i.id \
+             WHERE i.amount_credited <> COALESCE(c.s, 0) OR i.amount_paid + i.amount_credited > i.amount_due",
+            "amount_credited differs from the sum of its credit notes, or payments and credits exceed amount_due",
         ),
         (
             "allocations",
@@ -152,12 +159,7 @@ async fn check_tax(app: &App, violations: &mut Vec<Violation>) -> Result<(), App
             lines.entry(l.invoice_id).or_default().push(l);
         }
         for inv in batch {
-            let rounding: RoundingMode = inv
-                .issuer_snapshot
-                .as_deref()
-                .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
-                .and_then(|v| v["tax_rounding"].as_str().and_then(|r| r.parse().ok()))
-                .unwrap_or_default();
+            let rounding: RoundingMode = crate::invoices::frozen_rounding(&inv);
             let ls = lines.remove(&inv.id).unwrap_or_default();
             let inputs: Vec<LineInput> = ls
                 .iter()
@@ -222,8 +224,21 @@ async fn check_numbering(app: &App, violations: &mut Vec<Violation>) -> Result<(
         .into_tuple()
         .all(conn)
         .await?;
+    // Credit notes have their own series (`C`), checked the same way.
+    let credit_rows: Vec<NumberRow> = credit_note::Entity::find()
+        .select_only()
+        .columns([
+            credit_note::Column::CompanyId,
+            credit_note::Column::NumberSeries,
+            credit_note::Column::NumberPeriod,
+            credit_note::Column::NumberSeq,
+        ])
+        .filter(credit_note::Column::NumberSeq.is_not_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
     let mut series: BTreeMap<(i64, String, String), Vec<i64>> = BTreeMap::new();
-    for (company_id, s, p, seq) in rows {
+    for (company_id, s, p, seq) in rows.into_iter().chain(credit_rows) {
         if let (Some(s), Some(p), Some(seq)) = (s, p, seq) {
             series.entry((company_id, s, p)).or_default().push(seq);
         }

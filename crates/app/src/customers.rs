@@ -41,6 +41,11 @@ pub struct CustomerInput {
     pub payment_terms: Option<PaymentTermsDto>,
     /// No payment reminders to this customer (default false).
     pub dunning_hold: Option<bool>,
+    /// Largest shortfall of a bank transfer taken as the 振込手数料 the customer deducted,
+    /// 0–9,999 yen (`null`: 1,000).
+    pub transfer_fee_tolerance: Option<i64>,
+    /// How such a fee is booked: `discount` (売上値引, default) or `expense` (支払手数料).
+    pub transfer_fee_booking: Option<String>,
     /// Read-only, ignored.
     #[serde(default)]
     #[schema(value_type = Option<i64>, read_only)]
@@ -76,6 +81,10 @@ pub struct CustomerView {
     pub payment_terms: Option<PaymentTermsDto>,
     /// No payment reminders to this customer.
     pub dunning_hold: bool,
+    /// Own transfer-fee tolerance, or `null` for the default (1,000 yen).
+    pub transfer_fee_tolerance: Option<i64>,
+    /// `discount` or `expense`, or `null` for the default (`discount`).
+    pub transfer_fee_booking: Option<String>,
     /// Unused over-payments (customer credit).
     pub credit_balance: i64,
     /// Optimistic-lock version.
@@ -96,6 +105,8 @@ struct ValidCustomer {
     registration_number: Option<String>,
     payment_terms: Option<String>,
     dunning_hold: bool,
+    transfer_fee_tolerance: Option<i64>,
+    transfer_fee_booking: Option<String>,
 }
 
 impl ValidCustomer {
@@ -111,6 +122,8 @@ impl ValidCustomer {
             registration_number: Set(self.registration_number),
             payment_terms: Set(self.payment_terms),
             dunning_hold: Set(self.dunning_hold),
+            transfer_fee_tolerance: Set(self.transfer_fee_tolerance),
+            transfer_fee_booking: Set(self.transfer_fee_booking),
             ..Default::default()
         }
     }
@@ -138,6 +151,15 @@ fn validate(input: CustomerInput) -> Result<ValidCustomer, AppError> {
         .map(|r| r.to_string());
     let terms = input.payment_terms.as_ref().and_then(|t| t.check(&mut c, "payment_terms"));
     let payment_terms = terms.map(|t| serde_json::to_string(&t)).transpose()?;
+    let tolerance = input.transfer_fee_tolerance;
+    if tolerance.is_some_and(|t| !(0..invoicepilot_domain::credit::DOCUMENT_THRESHOLD).contains(&t)) {
+        c.push("transfer_fee_tolerance", "out_of_range", "a transfer-fee tolerance is between 0 and 9,999 yen");
+    }
+    let booking = input
+        .transfer_fee_booking
+        .as_deref()
+        .and_then(|b| c.parse("transfer_fee_booking", b.parse::<invoicepilot_domain::credit::FeeBooking>()))
+        .map(|b| b.code().to_owned());
     c.finish(|| ValidCustomer {
         name: name.unwrap_or_default(),
         name_kana,
@@ -148,6 +170,8 @@ fn validate(input: CustomerInput) -> Result<ValidCustomer, AppError> {
         registration_number,
         payment_terms,
         dunning_hold: input.dunning_hold.unwrap_or(false),
+        transfer_fee_tolerance: tolerance,
+        transfer_fee_booking: booking,
     })
 }
 
@@ -171,6 +195,8 @@ fn view(m: customer::Model, credit_balance: i64) -> CustomerView {
         email: m.email,
         postal_code: m.postal_code,
         address: m.address,
+        transfer_fee_tolerance: m.transfer_fee_tolerance,
+        transfer_fee_booking: m.transfer_fee_booking,
         registration_number: m.registration_number,
         dunning_hold: m.dunning_hold,
         credit_balance,

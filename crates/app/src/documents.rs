@@ -326,3 +326,87 @@ pub async fn store_invoice_pdf(app: &App, company_id: i64, invoice_id: i64) -> R
     tx.commit().await?;
     Ok(sha)
 }
+
+/// `GET /credit-notes/{id}/pdf`: the 適格返還請求書, from the issuer and customer frozen
+/// with the invoice it returns against.
+pub async fn credit_note_pdf(app: &App, ctx: &Ctx, id: i64) -> Result<Pdf, AppError> {
+    ctx.require(Permission::Read)?;
+    let note = crate::credit_notes::get(app, ctx, id).await?;
+    let inv = invoices::get(app, ctx, note.invoice_id).await?;
+    let issuer_json = inv.issuer.clone().unwrap_or_default();
+    let customer_json = inv.customer.clone().unwrap_or_default();
+    let jp = |iso: &str| {
+        chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d")
+            .map(|d| d.format("%Y年%-m月%-d日").to_string())
+            .unwrap_or_else(|_| iso.to_owned())
+    };
+    let invoice_number = inv.number.clone().unwrap_or_default();
+    let lines: Vec<Line> = note
+        .lines
+        .iter()
+        .map(|l| Line {
+            description: l.description.clone(),
+            quantity: l.quantity.clone(),
+            unit: l.unit.clone(),
+            unit_price: l.unit_price,
+            amount: l.amount,
+            tax_rate: l.tax_rate.clone(),
+        })
+        .collect();
+    let inclusive = lines.iter().map(|l| l.amount).sum::<i64>() == note.total;
+    let notes = note.document_omitted.then(|| {
+        "返還等の金額が1万円未満のため返還インボイスの交付を要しない取引の記録です（消費税法第57条の4第3項）。"
+            .to_owned()
+    });
+    let doc = Document {
+        kind: DocumentKind::CreditNote,
+        number: Some(note.number.clone().unwrap_or_else(|| format!("（記録番号 {}）", note.id))),
+        issue_date: note.credited_on.clone(),
+        due_date: None,
+        draft: false,
+        issuer: Issuer {
+            name: text(&issuer_json, "name").unwrap_or_default(),
+            postal_code: text(&issuer_json, "postal_code"),
+            address: text(&issuer_json, "address"),
+            phone: text(&issuer_json, "phone"),
+            registration_number: text(&issuer_json, "registration_number"),
+        },
+        addressee: Addressee {
+            name: text(&customer_json, "name").unwrap_or_default(),
+            honorific: text(&customer_json, "honorific").unwrap_or_else(|| "御中".into()),
+            postal_code: text(&customer_json, "postal_code"),
+            address: text(&customer_json, "address"),
+        },
+        subject: Some(note.reason.clone()),
+        lines,
+        rates: note
+            .tax_breakdown
+            .iter()
+            .map(|r| RateTotal { rate: r.rate.clone(), taxable_amount: r.taxable_amount, tax: r.tax })
+            .collect(),
+        subtotal: note.subtotal,
+        tax_total: note.tax_total,
+        total: note.total,
+        withholding_tax: None,
+        amount_due: note.total,
+        prices_include_tax: inclusive,
+        bank_accounts: vec![],
+        notes,
+        original: Some(format!(
+            "対象: {}付 請求書 {}（原取引の年月日 {}）",
+            jp(&inv.issue_date),
+            invoice_number,
+            jp(&note.original_sale_date)
+        )),
+        seal_png: seal(app, ctx.company_id, issuer_json.get("seal_sha256").and_then(Value::as_str)).await?,
+    };
+    let bytes = render_bounded(doc).await?;
+    let safe: String = invoice_number.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+    let file_name = format!(
+        "{}_{}_{}.pdf",
+        note.credited_on.replace('-', ""),
+        note.number.clone().unwrap_or_else(|| format!("credit-{}", note.id)),
+        safe
+    );
+    Ok(Pdf { sha256: sha256_hex(&bytes), bytes, file_name, stored: false })
+}

@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::input::Checker;
 use crate::pagination::{Page, PageRequest};
 use invoicepilot_domain::{InvoiceStatus, PaymentMethod, Permission, limits, money::MAX_AMOUNT};
-use invoicepilot_store::entity::{customer_credit, invoice, payment, payment_allocation};
+use invoicepilot_store::entity::{bank_transaction, customer_credit, invoice, payment, payment_allocation};
 use invoicepilot_store::{Backend, WriteTx};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
@@ -121,7 +121,7 @@ async fn lock_invoices(tx: &WriteTx, ctx: &Ctx, ids: &[i64]) -> Result<Vec<invoi
 
 async fn apply_to_invoice(app: &App, tx: &WriteTx, inv: &invoice::Model, delta: i64) -> Result<(), AppError> {
     let paid = inv.amount_paid + delta;
-    let balance = inv.amount_due - paid;
+    let balance = inv.amount_due - paid - inv.amount_credited;
     let status = InvoiceStatus::from_payment(paid, balance);
     let am = invoice::ActiveModel {
         amount_paid: Set(paid),
@@ -181,20 +181,30 @@ pub async fn record(app: &App, ctx: &Ctx, input: PaymentInput) -> Result<Payment
 }
 
 /// A payment request that passed validation.
-struct ValidPayment {
-    customer_id: i64,
-    amount: i64,
-    received_on: chrono::NaiveDate,
-    method: PaymentMethod,
-    reference: Option<String>,
-    payer_name: Option<String>,
-    requested: Option<Vec<(i64, i64)>>,
+#[derive(Debug, Clone)]
+pub(crate) struct ValidPayment {
+    pub(crate) customer_id: i64,
+    pub(crate) amount: i64,
+    pub(crate) received_on: chrono::NaiveDate,
+    pub(crate) method: PaymentMethod,
+    pub(crate) reference: Option<String>,
+    pub(crate) payer_name: Option<String>,
+    /// `(invoice id, yen)`; `None`: the customer's oldest open invoices first.
+    pub(crate) requested: Option<Vec<(i64, i64)>>,
 }
 
 async fn record_once(app: &App, ctx: &Ctx, v: &ValidPayment) -> Result<PaymentView, AppError> {
+    let tx = app.db.begin_write().await?;
+    let out = record_in(app, &tx, ctx, v).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Records a validated payment inside the caller's transaction (bank matching books the
+/// payment and the transaction's status together).
+pub(crate) async fn record_in(app: &App, tx: &WriteTx, ctx: &Ctx, v: &ValidPayment) -> Result<PaymentView, AppError> {
     let (customer_id, amount, received_on, method) = (v.customer_id, v.amount, v.received_on, v.method);
     let (reference, payer_name, requested) = (v.reference.clone(), v.payer_name.clone(), v.requested.clone());
-    let tx = app.db.begin_write().await?;
     let mut allocations: Vec<(invoice::Model, i64)> = Vec::new();
     match requested {
         Some(req) => {
@@ -203,7 +213,7 @@ async fn record_once(app: &App, ctx: &Ctx, v: &ValidPayment) -> Result<PaymentVi
                 *per_invoice.entry(*id).or_default() += amt;
             }
             let ids: Vec<i64> = per_invoice.keys().copied().collect();
-            let invoices = lock_invoices(&tx, ctx, &ids).await?;
+            let invoices = lock_invoices(tx, ctx, &ids).await?;
             let mut errors = Checker::default();
             for (i, (id, _)) in req.iter().enumerate() {
                 let field = format!("allocations[{i}].invoice_id");
@@ -242,7 +252,7 @@ async fn record_once(app: &App, ctx: &Ctx, v: &ValidPayment) -> Result<PaymentVi
             if tx.backend() != Backend::Sqlite {
                 q = q.lock_exclusive();
             }
-            let mut open = q.all(&*tx).await?;
+            let mut open = q.all(&**tx).await?;
             open.sort_by_key(|i| (i.due_date, i.issue_date, i.id));
             let mut left = amount;
             for inv in open {
@@ -273,10 +283,10 @@ async fn record_once(app: &App, ctx: &Ctx, v: &ValidPayment) -> Result<PaymentVi
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&*tx)
+    .insert(&**tx)
     .await?;
     for (inv, amt) in &allocations {
-        apply_to_invoice(app, &tx, inv, *amt).await?;
+        apply_to_invoice(app, tx, inv, *amt).await?;
     }
     if !allocations.is_empty() {
         let rows = allocations.iter().map(|(inv, amt)| payment_allocation::ActiveModel {
@@ -287,7 +297,7 @@ async fn record_once(app: &App, ctx: &Ctx, v: &ValidPayment) -> Result<PaymentVi
             created_at: Set(now),
             ..Default::default()
         });
-        payment_allocation::Entity::insert_many(rows).exec_without_returning(&*tx).await?;
+        payment_allocation::Entity::insert_many(rows).exec_without_returning(&**tx).await?;
     }
     if unallocated > 0 {
         customer_credit::ActiveModel {
@@ -299,13 +309,13 @@ async fn record_once(app: &App, ctx: &Ctx, v: &ValidPayment) -> Result<PaymentVi
             created_at: Set(now),
             ..Default::default()
         }
-        .insert(&*tx)
+        .insert(&**tx)
         .await?;
     }
-    let out = load(&*tx, ctx.company_id, p.id).await?;
+    let out = load(&**tx, ctx.company_id, p.id).await?;
     audit::append(
         app,
-        &tx,
+        tx,
         ctx,
         AuditEntry {
             action: "payment.recorded",
@@ -318,7 +328,7 @@ async fn record_once(app: &App, ctx: &Ctx, v: &ValidPayment) -> Result<PaymentVi
     for (inv, amt) in &allocations {
         audit::append(
             app,
-            &tx,
+            tx,
             ctx,
             AuditEntry {
                 action: "invoice.payment_applied",
@@ -332,7 +342,6 @@ async fn record_once(app: &App, ctx: &Ctx, v: &ValidPayment) -> Result<PaymentVi
         )
         .await?;
     }
-    tx.commit().await?;
     Ok(out)
 }
 
@@ -450,11 +459,39 @@ pub async fn reverse(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Re
 
 async fn reverse_once(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Result<PaymentView, AppError> {
     let tx = app.db.begin_write().await?;
+    let linked = bank_transaction::Entity::find()
+        .filter(bank_transaction::Column::CompanyId.eq(ctx.company_id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(bank_transaction::Column::PaymentId.eq(id))
+                .add(bank_transaction::Column::FeePaymentId.eq(id)),
+        )
+        .one(&*tx)
+        .await?;
+    if let Some(t) = linked {
+        return Err(AppError::Conflict(format!(
+            "payment {id} was booked from bank transaction {}; undo that match instead (POST /api/v1/bank-transactions/{}/unmatch)",
+            t.id, t.id
+        )));
+    }
+    let out = reverse_in(app, &tx, ctx, id, if_match).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Reverses a payment inside the caller's transaction.
+pub(crate) async fn reverse_in(
+    app: &App,
+    tx: &WriteTx,
+    ctx: &Ctx,
+    id: i64,
+    if_match: Option<i64>,
+) -> Result<PaymentView, AppError> {
     let mut q = payment::Entity::find_by_id(id).filter(payment::Column::CompanyId.eq(ctx.company_id));
     if tx.backend() != Backend::Sqlite {
         q = q.lock_exclusive();
     }
-    let original = q.one(&*tx).await?.ok_or(AppError::NotFound("payment"))?;
+    let original = q.one(&**tx).await?.ok_or(AppError::NotFound("payment"))?;
     if original.reverses_payment_id.is_some() {
         return Err(AppError::Conflict("a reversal cannot be reversed".into()));
     }
@@ -466,13 +503,13 @@ async fn reverse_once(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> R
         return Err(AppError::VersionMismatch { current: original.version });
     }
     let allocs =
-        payment_allocation::Entity::find().filter(payment_allocation::Column::PaymentId.eq(id)).all(&*tx).await?;
+        payment_allocation::Entity::find().filter(payment_allocation::Column::PaymentId.eq(id)).all(&**tx).await?;
     let mut per_invoice: BTreeMap<i64, i64> = BTreeMap::new();
     for a in &allocs {
         *per_invoice.entry(a.invoice_id).or_default() += a.amount;
     }
     let ids: Vec<i64> = per_invoice.keys().copied().collect();
-    let invoices = lock_invoices(&tx, ctx, &ids).await?;
+    let invoices = lock_invoices(tx, ctx, &ids).await?;
     let now = db_now(app.clock.as_ref());
     let reversal = payment::ActiveModel {
         company_id: Set(ctx.company_id),
@@ -489,10 +526,10 @@ async fn reverse_once(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> R
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&*tx)
+    .insert(&**tx)
     .await?;
     for inv in &invoices {
-        apply_to_invoice(app, &tx, inv, -per_invoice[&inv.id]).await?;
+        apply_to_invoice(app, tx, inv, -per_invoice[&inv.id]).await?;
     }
     if !invoices.is_empty() {
         let rows = invoices.iter().map(|inv| payment_allocation::ActiveModel {
@@ -503,7 +540,7 @@ async fn reverse_once(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> R
             created_at: Set(now),
             ..Default::default()
         });
-        payment_allocation::Entity::insert_many(rows).exec_without_returning(&*tx).await?;
+        payment_allocation::Entity::insert_many(rows).exec_without_returning(&**tx).await?;
     }
     if original.unallocated > 0 {
         customer_credit::ActiveModel {
@@ -515,19 +552,19 @@ async fn reverse_once(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> R
             created_at: Set(now),
             ..Default::default()
         }
-        .insert(&*tx)
+        .insert(&**tx)
         .await?;
     }
     payment::Entity::update_many()
         .col_expr(payment::Column::ReversedByPaymentId, sea_orm::sea_query::Expr::value(reversal.id))
         .col_expr(payment::Column::Version, sea_orm::sea_query::Expr::value(original.version + 1))
         .filter(payment::Column::Id.eq(id))
-        .exec(&*tx)
+        .exec(&**tx)
         .await?;
-    let out = load(&*tx, ctx.company_id, reversal.id).await?;
+    let out = load(&**tx, ctx.company_id, reversal.id).await?;
     audit::append(
         app,
-        &tx,
+        tx,
         ctx,
         AuditEntry {
             action: "payment.reversed",
@@ -541,7 +578,7 @@ async fn reverse_once(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> R
         let amt = per_invoice[&inv.id];
         audit::append(
             app,
-            &tx,
+            tx,
             ctx,
             AuditEntry {
                 action: "invoice.payment_reversed",
@@ -554,6 +591,5 @@ async fn reverse_once(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> R
         )
         .await?;
     }
-    tx.commit().await?;
     Ok(out)
 }

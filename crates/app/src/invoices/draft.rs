@@ -131,7 +131,7 @@ pub async fn create_draft(app: &App, ctx: &Ctx, input: InvoiceInput) -> Result<I
 }
 
 /// Loads an invoice row of the company inside a write transaction, locking it.
-pub(super) async fn lock_invoice(tx: &WriteTx, ctx: &Ctx, id: i64) -> Result<invoice::Model, AppError> {
+pub(crate) async fn lock_invoice(tx: &WriteTx, ctx: &Ctx, id: i64) -> Result<invoice::Model, AppError> {
     let mut q = invoice::Entity::find_by_id(id).filter(invoice::Column::CompanyId.eq(ctx.company_id));
     if tx.backend() != invoicepilot_store::Backend::Sqlite {
         q = sea_orm::QuerySelect::lock_exclusive(q);

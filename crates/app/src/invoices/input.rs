@@ -123,6 +123,30 @@ pub fn price(
         .map_err(|e| AppError::field("lines", "invalid", e.to_string()))
 }
 
+/// Checks entered lines, naming each bad field `lines[i].field`.
+pub fn validate_lines(c: &mut Checker, lines_in: Vec<LineInputDto>) -> Vec<ValidLine> {
+    let mut lines = Vec::with_capacity(lines_in.len());
+    for (i, l) in lines_in.into_iter().enumerate() {
+        let p = |f: &str| format!("lines[{i}].{f}");
+        let description = c.required_text(&p("description"), l.description, limits::DESCRIPTION);
+        let quantity = c
+            .required(&p("quantity"), l.quantity)
+            .and_then(|q| c.parse(&p("quantity"), q.as_text().parse::<Quantity>()));
+        let unit = c.required_text(&p("unit"), l.unit, limits::UNIT);
+        let unit_price = c.required(&p("unit_price"), l.unit_price);
+        if unit_price.is_some_and(|u| u.abs() > MAX_AMOUNT) {
+            c.push(p("unit_price"), "out_of_range", "unit_price is too large");
+        }
+        let rate = c.required(&p("tax_rate"), l.tax_rate).and_then(|r| c.parse(&p("tax_rate"), r.parse::<TaxRate>()));
+        if let (Some(description), Some(quantity), Some(unit), Some(unit_price), Some(rate)) =
+            (description, quantity, unit, unit_price, rate)
+        {
+            lines.push(ValidLine { description, quantity, unit, unit_price: Yen(unit_price), rate });
+        }
+    }
+    lines
+}
+
 /// Validates a request body against the company's settings.
 pub fn validate(input: InvoiceInput, settings: &CompanySettings, today: NaiveDate) -> Result<ValidDraft, AppError> {
     let mut c = Checker::default();
@@ -143,25 +167,7 @@ pub fn validate(input: InvoiceInput, settings: &CompanySettings, today: NaiveDat
     if lines_in.len() > limits::LINES {
         c.push("lines", "too_long", format!("at most {} lines", limits::LINES));
     }
-    let mut lines = Vec::with_capacity(lines_in.len());
-    for (i, l) in lines_in.into_iter().enumerate() {
-        let p = |f: &str| format!("lines[{i}].{f}");
-        let description = c.required_text(&p("description"), l.description, limits::DESCRIPTION);
-        let quantity = c
-            .required(&p("quantity"), l.quantity)
-            .and_then(|q| c.parse(&p("quantity"), q.as_text().parse::<Quantity>()));
-        let unit = c.required_text(&p("unit"), l.unit, limits::UNIT);
-        let unit_price = c.required(&p("unit_price"), l.unit_price);
-        if unit_price.is_some_and(|u| u.abs() > MAX_AMOUNT) {
-            c.push(p("unit_price"), "out_of_range", "unit_price is too large");
-        }
-        let rate = c.required(&p("tax_rate"), l.tax_rate).and_then(|r| c.parse(&p("tax_rate"), r.parse::<TaxRate>()));
-        if let (Some(description), Some(quantity), Some(unit), Some(unit_price), Some(rate)) =
-            (description, quantity, unit, unit_price, rate)
-        {
-            lines.push(ValidLine { description, quantity, unit, unit_price: Yen(unit_price), rate });
-        }
-    }
+    let lines = validate_lines(&mut c, lines_in);
     let inclusive = input.prices_include_tax.unwrap_or(false);
     let withholding = input.withholding.unwrap_or(settings.model.withholding_default);
     let totals = if c.is_ok() {

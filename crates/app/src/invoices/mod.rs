@@ -7,9 +7,10 @@ mod preview;
 mod query;
 mod view;
 
+pub(crate) use draft::lock_invoice;
 pub use draft::{create_draft, delete_draft, update_draft};
-pub use input::{InvoiceInput, LineInputDto, QuantityValue};
+pub use input::{InvoiceInput, LineInputDto, QuantityValue, ValidLine, validate_lines};
 pub use issue::{VoidInput, issue, issue_and_send, void};
 pub use preview::{Preview, is_blank, preview};
 pub use query::{InvoiceFilter, get, list};
-pub use view::{InvoiceView, LineView, RateTotalView, load_view};
+pub use view::{InvoiceView, LineView, RateTotalView, frozen_rounding, load_view};

@@ -52,6 +52,15 @@ impl From<&RateTotal> for RateTotalView {
     }
 }
 
+/// The rounding an issued invoice was priced with (frozen in its issuer snapshot).
+pub fn frozen_rounding(inv: &invoice::Model) -> invoicepilot_domain::RoundingMode {
+    inv.issuer_snapshot
+        .as_deref()
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+        .and_then(|v| v["tax_rounding"].as_str().and_then(|r| r.parse().ok()))
+        .unwrap_or_default()
+}
+
 /// An invoice.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InvoiceView {

@@ -23,7 +23,8 @@ async fn counts(app: &TestApp) -> (u64, u64) {
     (audit_log::Entity::find().count(conn).await.unwrap(), invoice_document::Entity::find().count(conn).await.unwrap())
 }
 
-fn text(pdf: &[u8]) -> Option<String> {
+/// The text of a PDF (pdftotext); `None` locally without poppler, a failure in CI.
+pub fn text(pdf: &[u8]) -> Option<String> {
     let path = std::env::temp_dir().join(format!("ip-api-{}.pdf", hex::encode(Sha256::digest(pdf))));
     std::fs::write(&path, pdf).unwrap();
     let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output();

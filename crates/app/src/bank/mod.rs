@@ -1,0 +1,14 @@
+//! Bank statements and 消込: importing 全銀協 and CSV statements once, matching incoming
+//! transfers to open invoices, and the 未消込 queue where a person decides the rest.
+
+mod import;
+mod matcher;
+mod queue;
+mod view;
+
+pub use import::ImportOutcome;
+pub use import::{ImportFormat, ImportSummary, StatementImport, import_statement, list_statements};
+pub use queue::{
+    AssignInput, accept_suggestion, assign, get_transaction, ignore, list_transactions, remember_payer_name, unmatch,
+};
+pub use view::{StatementView, SuggestionView, TransactionStatus, TransactionView};
