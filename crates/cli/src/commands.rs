@@ -129,6 +129,11 @@ enum Command {
         #[command(subcommand)]
         action: NumberingCmd,
     },
+    /// Bank statements: import and match.
+    Bank {
+        #[command(subcommand)]
+        action: crate::bank::BankCmd,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -253,7 +258,7 @@ pub(crate) async fn open_migrated(settings: &Settings) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-async fn single_company(app: &App, company: Option<i64>) -> anyhow::Result<i64> {
+pub(crate) async fn single_company(app: &App, company: Option<i64>) -> anyhow::Result<i64> {
     if let Some(c) = company {
         return Ok(c);
     }
@@ -325,6 +330,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Check { company, json } => crate::ops::check(&settings, company, json).await,
+        Command::Bank { action } => crate::bank::run(&settings, action).await,
         Command::Numbering { action: NumberingCmd::Show { company } } => {
             let app = App::new(open_migrated(&settings).await?);
             let counters = numbering::show(&app, company).await.map_err(describe)?;

@@ -1,5 +1,6 @@
 //! The `invoicepilot` binary: the server and every operations command.
 
+mod bank;
 mod commands;
 mod config;
 mod doctor;

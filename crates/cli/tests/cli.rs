@@ -190,3 +190,45 @@ fn serve_creates_the_database_and_answers_health() {
 fn tokio_rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
 }
+
+#[test]
+fn bank_import_prints_its_summary_and_a_second_import_only_duplicates() {
+    let env = Env::new("bank");
+    assert!(env.run(&["company", "create", "--name", "株式会社テスト"]).status.success());
+    let file = env.dir.join("meisai.csv");
+    std::fs::write(
+        &file,
+        "\u{feff}\"日付\",\"内容\",\"出金金額(円)\",\"入金金額(円)\",\"残高(円)\",\"メモ\"\n\
+         \"2026/11/10\",\"振込＊ﾕ)ｻｸﾗﾃﾞｻﾞｲﾝ\",\"\",\"220,000\",\"1,220,000\",\"-\"\n\
+         \"2026/11/15\",\"口座振替 ﾔﾁﾝ\",\"55,000\",\"\",\"1,165,000\",\"-\"\n\
+         \"2026/11/30\",\"振込＊ｱｵﾔﾏｼﾖｳｼﾞ\",\"\",\"108,460\",\"1,273,460\",\"-\"\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let o = env.run(&["bank", "import", path, "--company", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let last = stdout(&o).lines().last().unwrap().to_owned();
+    // Three movements stored; the withdrawal is not queued.
+    assert_eq!(last, r#"{"imported":3,"duplicates":0,"matched":0,"suggested":0,"unmatched":2}"#);
+
+    let o = env.run(&["bank", "import", path, "--format", "csv:sbi"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o).lines().last().unwrap(),
+        r#"{"imported":0,"duplicates":3,"matched":0,"suggested":0,"unmatched":0}"#
+    );
+
+    let bad = env.dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "\"日付\",\"内容\",\"出金金額(円)\",\"入金金額(円)\",\"残高(円)\",\"メモ\"\n\"2026/02/30\",\"振込＊ﾀﾅｶ\",\"\",\"1\",\"2\",\"\"\n",
+    )
+    .unwrap();
+    let o = env.run(&["bank", "import", bad.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert_eq!(stderr(&o).trim().lines().count(), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("line 2"), "{}", stderr(&o));
+    let o = env.run(&["bank", "import", path, "--format", "csv:nope"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("csv:anser"), "{}", stderr(&o));
+}

@@ -1,7 +1,9 @@
 //! `/api/v1`: one module per resource. Handlers extract, call one use-case, render.
 
 mod audit;
+mod bank;
 mod company;
+mod credit_notes;
 mod customers;
 mod invoices;
 mod payments;
@@ -23,6 +25,8 @@ use utoipa_axum::routes;
         (name = "customers", description = "取引先"),
         (name = "invoices", description = "請求書"),
         (name = "payments", description = "入金"),
+        (name = "bank", description = "入金明細と消込"),
+        (name = "credit-notes", description = "返還インボイス"),
         (name = "audit", description = "監査ログ"),
         (name = "company", description = "自社設定"),
         (name = "operations", description = "Health"),
@@ -45,6 +49,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(payments::list, payments::create))
         .routes(routes!(payments::get))
         .routes(routes!(payments::reverse))
+        .routes(routes!(credit_notes::create))
+        .routes(routes!(credit_notes::list))
+        .routes(routes!(credit_notes::get))
+        .routes(routes!(credit_notes::pdf))
+        .routes(routes!(bank::statements, bank::upload))
+        .routes(routes!(bank::transactions))
+        .routes(routes!(bank::transaction))
+        .routes(routes!(bank::assign))
+        .routes(routes!(bank::accept))
+        .routes(routes!(bank::ignore))
+        .routes(routes!(bank::unmatch))
         .routes(routes!(audit::list))
         .routes(routes!(company::get, company::update))
         .routes(routes!(crate::health::health))

@@ -51,6 +51,8 @@ pub struct CustomerForm {
     pub payment_day: String,
     pub holiday_rule: String,
     pub dunning_hold: bool,
+    pub transfer_fee_tolerance: String,
+    pub transfer_fee_booking: String,
 }
 
 /// `GET /customers/new`, `GET /customers/{id}/edit`.
@@ -126,6 +128,8 @@ fn form_of(c: &CustomerView) -> CustomerForm {
         payment_day: t.map(|t| t.payment_day.to_string()).unwrap_or_default(),
         holiday_rule: t.map(|t| t.holiday_rule.clone()).unwrap_or_else(|| "next_business_day".into()),
         dunning_hold: c.dunning_hold,
+        transfer_fee_tolerance: c.transfer_fee_tolerance.map(|t| t.to_string()).unwrap_or_default(),
+        transfer_fee_booking: c.transfer_fee_booking.clone().unwrap_or_default(),
     }
 }
 
@@ -144,6 +148,8 @@ fn form_from(f: &Fields) -> CustomerForm {
         payment_day: f.raw("payment_day"),
         holiday_rule: f.raw("holiday_rule"),
         dunning_hold: f.checked("dunning_hold"),
+        transfer_fee_tolerance: f.raw("transfer_fee_tolerance"),
+        transfer_fee_booking: f.raw("transfer_fee_booking"),
     }
 }
 
@@ -163,6 +169,7 @@ fn input_of(f: &Fields) -> Result<CustomerInput, Vec<String>> {
     let closing = num("closing_day", "締め日", &mut errors);
     let months = num("months_after", "支払月", &mut errors);
     let day = num("payment_day", "支払日", &mut errors);
+    let transfer_fee_tolerance = num("transfer_fee_tolerance", "振込手数料の上限", &mut errors);
     let payment_terms = match (closing, months, day) {
         (Some(closing_day), Some(months_after), Some(payment_day)) => Some(PaymentTermsDto {
             closing_day,
@@ -191,6 +198,8 @@ fn input_of(f: &Fields) -> Result<CustomerInput, Vec<String>> {
         registration_number: f.text("registration_number"),
         payment_terms,
         dunning_hold: Some(f.checked("dunning_hold")),
+        transfer_fee_tolerance,
+        transfer_fee_booking: f.text("transfer_fee_booking"),
         id: None,
         version: None,
     })
@@ -208,6 +217,8 @@ pub fn field_label(field: &str) -> &'static str {
         "address" => "住所",
         "registration_number" => "登録番号",
         "payment_terms" | "default_payment_terms" => "支払条件",
+        "transfer_fee_tolerance" | "fee" => "振込手数料",
+        "transfer_fee_booking" | "fee_booking" => "振込手数料の処理",
         "customer_id" => "取引先",
         "issue_date" => "請求日",
         "due_date" => "支払期限",

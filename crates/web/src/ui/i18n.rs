@@ -36,6 +36,43 @@ impl Lang {
 
 /// Japanese → English.
 const EN: &[(&str, &str)] = &[
+    ("銀行取消", "Cancelled by the bank"),
+    ("確度", "confidence"),
+    ("EDI・摘要", "EDI / description"),
+    ("この候補で消込", "Book this match"),
+    ("この名義を記憶する", "Remember this payer name"),
+    ("ファイル形式", "File format"),
+    ("入金明細の取込", "Import a bank statement"),
+    ("入金消込", "Payment matching"),
+    ("取り込む", "Import"),
+    ("取引先を選択", "Choose a customer"),
+    ("古い請求書から消込", "Apply to oldest invoices"),
+    ("対象外にする", "Not a customer payment"),
+    ("振込手数料", "Transfer fee"),
+    ("明細ファイル（全銀協形式・銀行のCSV）", "Statement file (Zengin format or bank CSV)"),
+    ("最近の消込", "Recent matches"),
+    ("未消込の入金", "Unmatched receipts"),
+    ("未消込の入金はありません。", "No unmatched receipts."),
+    ("消込", "Matching"),
+    ("消込を取り消す", "Undo match"),
+    ("消込済みの入金はまだありません。", "No matched receipts yet."),
+    ("理由", "Reason"),
+    ("候補あり", "Suggested"),
+    ("消込済み", "Matched"),
+    ("対象外", "Ignored"),
+    ("出金", "Paid out"),
+    ("請求書番号が一致", "Invoice number given"),
+    ("名義と金額が一致", "Payer name and amount"),
+    ("名義と複数請求書の合計が一致", "Payer name and several invoices' total"),
+    ("名義が一致・振込手数料の差引", "Payer name, transfer fee deducted"),
+    ("名義のみ一致", "Payer name only"),
+    ("金額のみ一致", "Amount only"),
+    ("手動で消込", "Matched by hand"),
+    ("振込手数料の差引", "Transfer fees deducted by the customer"),
+    ("差引を認める上限（円、空欄は1,000円）", "Largest deduction accepted (yen; empty: 1,000)"),
+    ("差引額の処理", "Book the deduction as"),
+    ("売上値引（返還インボイスは1万円未満のため省略）", "Sales discount (no credit document under ¥10,000)"),
+    ("支払手数料（当方負担）", "Fee expense (borne by us)"),
     ("ダッシュボード", "Dashboard"),
     ("請求書", "Invoices"),
     ("取引先", "Customers"),
@@ -348,6 +385,22 @@ mod tests {
         labels.extend(invoicepilot_domain::Role::ALL.iter().map(|r| r.label_ja()));
         labels.extend(["10", "8", "0", "exempt", "out_of_scope"].map(super::super::invoice_editor::rate_label));
         labels.extend(["bank_transfer", "cash", "card", "other"].map(super::super::invoice_detail::method_label));
+        labels.extend(
+            ["unmatched", "suggested", "matched", "ignored", "outgoing", "cancelled"]
+                .map(super::super::bank::status_label),
+        );
+        labels.extend(
+            [
+                "invoice_number",
+                "name_and_amount",
+                "name_and_invoice_set",
+                "name_and_fee_shortfall",
+                "name_only",
+                "amount_only",
+                "manual",
+            ]
+            .map(super::super::bank::reason_label),
+        );
         for l in labels {
             assert!(EN.iter().any(|(ja, _)| *ja == l), "{l} has no English entry");
         }

@@ -4,6 +4,7 @@
 
 pub mod access;
 mod assets;
+mod bank;
 mod conflict;
 mod customers;
 mod dashboard;
@@ -78,6 +79,12 @@ fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/payments/new", get(payments::new)),
         ("POST", "/payments", post(payments::create)),
         ("POST", "/payments/{id}/reverse", post(payments::reverse)),
+        ("GET", "/bank", get(bank::show)),
+        ("POST", "/bank/import", post(bank::import)),
+        ("POST", "/bank/transactions/{id}/accept", post(bank::accept)),
+        ("POST", "/bank/transactions/{id}/assign", post(bank::assign)),
+        ("POST", "/bank/transactions/{id}/ignore", post(bank::ignore)),
+        ("POST", "/bank/transactions/{id}/unmatch", post(bank::unmatch)),
         ("GET", "/settings", get(settings::show)),
         ("POST", "/settings", post(settings::update)),
         ("POST", "/settings/numbering", post(settings::set_next_number)),

@@ -1,8 +1,10 @@
 //! End-to-end tests of the JSON API against the real server.
 
 mod bad_input;
+mod bank;
 mod company;
 mod concurrency;
+mod credit_notes;
 mod customers;
 mod dunning;
 mod helpers;

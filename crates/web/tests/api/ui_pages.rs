@@ -336,3 +336,70 @@ async fn admins_see_failed_jobs_and_retry_them() {
     let viewer = signed_in(&app, "viewer@example.com", Role::Viewer).await;
     assert_eq!(viewer.get(format!("{}/queue", app.address)).send().await.unwrap().status(), 403);
 }
+
+#[tokio::test]
+async fn the_bank_page_imports_a_statement_and_works_the_queue() {
+    let app = spawn_app().await;
+    let c = app
+        .post("/api/v1/customers", serde_json::json!({"name": "株式会社青山商事", "name_kana": "アオヤマショウジ"}))
+        .await;
+    let customer = c.body["id"].as_i64().unwrap();
+    let inv = app.issued(customer, "2026-11-01").await;
+    let total = inv["total"].as_i64().unwrap();
+    let ui = signed_in(&app, "keiri@example.jp", Role::Accountant).await;
+    let csv = format!(
+        "\u{feff}\"日付\",\"内容\",\"出金金額(円)\",\"入金金額(円)\",\"残高(円)\",\"メモ\"\n\
+         \"2026/11/30\",\"振込＊ｱｵﾔﾏ ｹｲﾘ\",\"\",\"{total}\",\"2000000\",\"-\"\n"
+    );
+    let form = reqwest::multipart::Form::new()
+        .text("format", "auto")
+        .part("statement", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("meisai.csv"));
+    let r = ui.post(format!("{}/bank/import", app.address)).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.contains("imported=1") && to.contains("suggested=1"), "{to}");
+    let page = ui.get(format!("{}{to}", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("1件を取り込みました"), "{page}");
+    assert!(
+        page.contains("ｱｵﾔﾏ ｹｲﾘ") && page.contains("金額のみ一致") && page.contains("この名義を記憶する"),
+        "{page}"
+    );
+
+    // Assign it to the customer and remember the name.
+    let q = app.get("/api/v1/bank-transactions?status=open").await.body;
+    let id = q["items"][0]["id"].as_i64().unwrap();
+    let r = ui
+        .post(format!("{}/bank/transactions/{id}/assign", app.address))
+        .form(&[("customer_id", customer.to_string()), ("remember", "on".into())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.get(&format!("/api/v1/invoices/{}", inv["id"])).await.body["status"], "paid");
+    let page = ui.get(format!("{}/bank", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("未消込の入金はありません。") && page.contains("手動で消込"), "{page}");
+    let audit = app.get(&format!("/api/v1/audit-logs?target_type=customer&target_id={customer}")).await.body;
+    assert!(audit["items"].as_array().unwrap().iter().any(|a| a["action"] == "customer.payer_name_remembered"));
+
+    // A bad file is refused with the line named, nothing imported.
+    let form = reqwest::multipart::Form::new().part(
+        "statement",
+        reqwest::multipart::Part::bytes(
+            "\"日付\",\"内容\",\"出金金額(円)\",\"入金金額(円)\",\"残高(円)\",\"メモ\"\n\"2026/11/31\",\"振込＊ﾀﾅｶ\",\"\",\"1\",\"2\",\"\"\n"
+                .as_bytes()
+                .to_vec(),
+        )
+        .file_name("bad.csv"),
+    );
+    let r = ui.post(format!("{}/bank/import", app.address)).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("一部だけの取り込みはしていません") && body.contains("line 2"), "{body}");
+
+    // A viewer sees the page without the forms.
+    let viewer = signed_in(&app, "view@example.jp", Role::Viewer).await;
+    let page = viewer.get(format!("{}/bank", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("statement-upload"), "{page}");
+    let r = viewer.post(format!("{}/bank/transactions/{id}/unmatch", app.address)).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+}
