@@ -70,6 +70,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// `2026年11月1日` from `2026-11-01`.
+fn jp_date(iso: &str) -> String {
+    chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d")
+        .map(|d| d.format("%Y年%-m月%-d日").to_string())
+        .unwrap_or_else(|_| iso.to_owned())
+}
+
 fn text(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_owned).filter(|s| !s.trim().is_empty())
 }
@@ -140,6 +147,18 @@ async fn document_of(app: &App, ctx: &Ctx, v: &InvoiceView) -> Result<Document, 
     };
     let (lines, rates) = lines_of(v);
     let seal_png = seal(app, ctx.company_id, issuer_json.get("seal_sha256").and_then(Value::as_str)).await?;
+    // A correction names the document it replaces (修正: identify the original).
+    let original = match v.corrects_invoice_id {
+        Some(o) => {
+            let o = invoices::get(app, ctx, o).await?;
+            Some(format!(
+                "{}付 請求書 {} を修正したものです（修正前の請求書は無効となります）。",
+                jp_date(&o.issue_date),
+                o.number.unwrap_or_default()
+            ))
+        }
+        None => None,
+    };
     Ok(Document {
         kind: DocumentKind::Invoice,
         number: v.number.clone(),
@@ -170,7 +189,7 @@ async fn document_of(app: &App, ctx: &Ctx, v: &InvoiceView) -> Result<Document, 
         prices_include_tax: v.prices_include_tax,
         bank_accounts: issuer_json.get("bank_accounts").map(banks_of).unwrap_or_default(),
         notes: v.notes.clone(),
-        original: None,
+        original,
         seal_png,
     })
 }
@@ -335,11 +354,6 @@ pub async fn credit_note_pdf(app: &App, ctx: &Ctx, id: i64) -> Result<Pdf, AppEr
     let inv = invoices::get(app, ctx, note.invoice_id).await?;
     let issuer_json = inv.issuer.clone().unwrap_or_default();
     let customer_json = inv.customer.clone().unwrap_or_default();
-    let jp = |iso: &str| {
-        chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d")
-            .map(|d| d.format("%Y年%-m月%-d日").to_string())
-            .unwrap_or_else(|_| iso.to_owned())
-    };
     let invoice_number = inv.number.clone().unwrap_or_default();
     let lines: Vec<Line> = note
         .lines
@@ -394,9 +408,9 @@ pub async fn credit_note_pdf(app: &App, ctx: &Ctx, id: i64) -> Result<Pdf, AppEr
         notes,
         original: Some(format!(
             "対象: {}付 請求書 {}（原取引の年月日 {}）",
-            jp(&inv.issue_date),
+            jp_date(&inv.issue_date),
             invoice_number,
-            jp(&note.original_sale_date)
+            jp_date(&note.original_sale_date)
         )),
         seal_png: seal(app, ctx.company_id, issuer_json.get("seal_sha256").and_then(Value::as_str)).await?,
     };

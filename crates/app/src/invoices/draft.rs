@@ -97,6 +97,16 @@ fn draft_columns(draft: &ValidDraft, customer_name: String, due: NaiveDate) -> R
 
 /// `POST /invoices`: a new draft.
 pub async fn create_draft(app: &App, ctx: &Ctx, input: InvoiceInput) -> Result<InvoiceView, AppError> {
+    create_draft_in(app, ctx, input, None).await
+}
+
+/// A new draft, optionally the correction of an issued invoice.
+pub(super) async fn create_draft_in(
+    app: &App,
+    ctx: &Ctx,
+    input: InvoiceInput,
+    corrects: Option<i64>,
+) -> Result<InvoiceView, AppError> {
     ctx.require(Permission::ManageInvoices)?;
     let (draft, customer_name, due, today) = prepare(app, ctx, input).await?;
     let now = db_now(app.clock.as_ref());
@@ -109,6 +119,7 @@ pub async fn create_draft(app: &App, ctx: &Ctx, input: InvoiceInput) -> Result<I
     am.version = Set(1);
     am.created_at = Set(now);
     am.updated_at = Set(now);
+    am.corrects_invoice_id = Set(corrects);
     let m = am.insert(&*tx).await?;
     let lines = insert_lines(&tx, ctx.company_id, m.id, &draft).await?;
     // Built from what was written, so the write transaction reads nothing back.
@@ -119,10 +130,10 @@ pub async fn create_draft(app: &App, ctx: &Ctx, input: InvoiceInput) -> Result<I
         &tx,
         ctx,
         AuditEntry {
-            action: "invoice.created",
+            action: if corrects.is_some() { "invoice.correction_started" } else { "invoice.created" },
             target_type: "invoice",
             target_id: Some(invoice_id),
-            changes: json!({"after": serde_json::to_value(&view)?}),
+            changes: json!({"after": serde_json::to_value(&view)?, "corrects_invoice_id": corrects}),
         },
     )
     .await?;

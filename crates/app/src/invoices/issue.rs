@@ -174,6 +174,7 @@ async fn issue_once(
             target_id: Some(id),
             changes: json!({
                 "before": {"status": "draft", "number": null},
+                "corrects_invoice_id": draft.corrects_invoice_id,
                 "after": {"status": "issued", "number": number, "total": totals.total.get(),
                           "tax_breakdown": breakdown, "amount_due": totals.amount_due.get(),
                           "issuer": issuer, "customer": customer_snapshot},
@@ -181,6 +182,9 @@ async fn issue_once(
         },
     )
     .await?;
+    if let Some(original) = draft.corrects_invoice_id {
+        super::correct::supersede_in(app, &tx, ctx, original, id, &number).await?;
+    }
     // The frozen PDF is rendered and stored by a job inserted here: it exists exactly when
     // the issue commits.
     crate::jobs::enqueue(

@@ -1,5 +1,6 @@
 //! Invoices: drafts, issuing with a gapless number, voiding, and queries.
 
+mod correct;
 mod draft;
 mod input;
 mod issue;
@@ -7,6 +8,7 @@ mod preview;
 mod query;
 mod view;
 
+pub use correct::start_correction;
 pub(crate) use draft::lock_invoice;
 pub use draft::{create_draft, delete_draft, update_draft};
 pub use input::{InvoiceInput, LineInputDto, QuantityValue, ValidLine, validate_lines};

@@ -111,6 +111,10 @@ pub struct InvoiceView {
     /// The last e-mail delivery, or `null`.
     #[schema(value_type = Option<Object>)]
     pub delivery: Option<serde_json::Value>,
+    /// The invoice this one corrects (修正).
+    pub corrects_invoice_id: Option<i64>,
+    /// The invoice that corrected this one.
+    pub corrected_by_invoice_id: Option<i64>,
     /// Why it was voided.
     pub void_reason: Option<String>,
     /// When it was voided.
@@ -177,6 +181,8 @@ pub fn build(m: invoice::Model, lines: Vec<invoice_line::Model>, today: NaiveDat
         balance: m.balance,
         delivery: parse(&m.delivery),
         dunning_hold: m.dunning_hold,
+        corrects_invoice_id: m.corrects_invoice_id,
+        corrected_by_invoice_id: m.corrected_by_invoice_id,
         void_reason: m.void_reason,
         voided_at: m.voided_at.map(rfc3339),
         version: m.version,

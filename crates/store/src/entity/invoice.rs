@@ -50,6 +50,10 @@ pub struct Model {
     pub delivery: Option<String>,
     /// Σ credit notes against it (balance = amount_due − amount_paid − amount_credited).
     pub amount_credited: i64,
+    /// The invoice this one corrects (修正).
+    pub corrects_invoice_id: Option<i64>,
+    /// The invoice that corrected this one (then void).
+    pub corrected_by_invoice_id: Option<i64>,
 }
 
 /// No navigable relations: queries join explicitly.

@@ -7,6 +7,7 @@ mod m20261203_000003_locale;
 mod m20261204_000004_documents;
 mod m20261204_000005_jobs;
 mod m20261204_000006_bank;
+mod m20261204_000007_corrections;
 
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000004_documents::Migration),
             Box::new(m20261204_000005_jobs::Migration),
             Box::new(m20261204_000006_bank::Migration),
+            Box::new(m20261204_000007_corrections::Migration),
         ]
     }
 }

@@ -99,6 +99,17 @@ pub async fn issue(auth: Auth, Id(id): Id, IfMatch(v): IfMatch) -> Result<Respon
     Ok(with_etag(StatusCode::OK, out.version, out))
 }
 
+/// Starts a correction (修正): a new draft with the invoice's lines, linked to it; issuing
+/// that draft voids this invoice with the link back. 409 for drafts, void, paid or credited
+/// invoices and while a correction draft exists.
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/correct", tag = "invoices",
+    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 201, body = InvoiceView)))]
+pub async fn correct(auth: Auth, Id(id): Id) -> Result<Response, ApiError> {
+    let v = invoicepilot_app::invoices::start_correction(&auth.app, &auth.ctx, id).await?;
+    Ok(with_etag(StatusCode::CREATED, v.version, v))
+}
+
 /// Voids an issued invoice with a reason; the number stays used.
 #[utoipa::path(post, path = "/api/v1/invoices/{id}/void", tag = "invoices", request_body = VoidInput,
     params(("id" = i64, Path), ("If-Match" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),

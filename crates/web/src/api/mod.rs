@@ -43,6 +43,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(invoices::get, invoices::update, invoices::delete))
         .routes(routes!(invoices::issue))
         .routes(routes!(invoices::void))
+        .routes(routes!(invoices::correct))
         .routes(routes!(invoices::pdf))
         .routes(routes!(invoices::send))
         .routes(routes!(invoices::dunning_hold))

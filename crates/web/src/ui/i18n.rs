@@ -36,6 +36,17 @@ impl Lang {
 
 /// Japanese → English.
 const EN: &[(&str, &str)] = &[
+    ("この請求書は修正され、無効になりました。修正後", "This invoice was corrected and is void. Corrected version"),
+    ("この請求書は次の請求書を修正したものです", "This invoice corrects"),
+    ("修正版を作成", "Create a corrected version"),
+    ("値引き", "Discount"),
+    ("返品", "Return"),
+    ("返品・値引きはありません。", "No returns or discounts."),
+    ("返還インボイスを発行", "Issue a credit note"),
+    ("返還インボイス（返品・値引き）", "Credit notes (returns and discounts)"),
+    ("返還日", "Credit date"),
+    ("返還額（税込）", "Amount credited (incl. tax)"),
+    ("（1万円未満のため交付省略）", "(no document: under ¥10,000)"),
     ("銀行取消", "Cancelled by the bank"),
     ("確度", "confidence"),
     ("EDI・摘要", "EDI / description"),

@@ -91,9 +91,19 @@ pub struct InvoicePage {
     pub reminders: Vec<DeliveryRow>,
     pub dunning_hold: bool,
     pub customer_email: String,
+    pub credit_notes: Vec<super::adjustments::CreditRow>,
+    /// `(id, number)` of the invoice this one corrects.
+    pub corrects: Option<(i64, String)>,
+    /// `(id, number)` of the invoice that corrected this one.
+    pub corrected_by: Option<(i64, String)>,
 }
 
 impl InvoicePage {
+    /// True when a correction may be started (issued, nothing paid or credited).
+    pub fn can_correct(&self) -> bool {
+        self.status_code == InvoiceStatus::Issued.code() && self.credit_notes.is_empty() && self.corrected_by.is_none()
+    }
+
     /// True while the invoice is a draft.
     pub fn is_draft(&self) -> bool {
         self.status_code == InvoiceStatus::Draft.code()
@@ -220,6 +230,7 @@ async fn page(s: &Signed, v: InvoiceView, error: Option<String>) -> Result<Invoi
     } else {
         (vec![], false)
     };
+    let (credit_notes, corrects, corrected_by) = super::adjustments::of_invoice(s, &v).await?;
     let lines: Vec<LineRow> = v
         .lines
         .iter()
@@ -280,6 +291,9 @@ async fn page(s: &Signed, v: InvoiceView, error: Option<String>) -> Result<Invoi
         reminders,
         dunning_hold: v.dunning_hold,
         customer_email,
+        credit_notes,
+        corrects,
+        corrected_by,
     })
 }
 
@@ -290,7 +304,7 @@ pub async fn show(s: Signed, PathId(id): PathId) -> Result<Response, UiError> {
 }
 
 /// Shows the invoice again with why an action was refused.
-async fn refused(s: &Signed, id: i64, status: StatusCode, message: String) -> Result<Response, UiError> {
+pub(super) async fn refused(s: &Signed, id: i64, status: StatusCode, message: String) -> Result<Response, UiError> {
     let v = invoices::get(&s.app, &s.ctx, id).await?;
     Ok((status, page(s, v, Some(message)).await?).into_response())
 }

@@ -3,6 +3,7 @@
 //! registered from [`routes`] and its access is looked up in [`access::UI_ROUTES`].
 
 pub mod access;
+mod adjustments;
 mod assets;
 mod bank;
 mod conflict;
@@ -70,6 +71,9 @@ fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("POST", "/invoices/{id}/delete", post(invoice_detail::delete)),
         ("POST", "/invoices/{id}/issue", post(invoice_detail::issue)),
         ("POST", "/invoices/{id}/void", post(invoice_detail::void)),
+        ("POST", "/invoices/{id}/correct", post(adjustments::correct)),
+        ("POST", "/invoices/{id}/credit-notes", post(adjustments::create_credit)),
+        ("GET", "/credit-notes/{id}/pdf", get(adjustments::credit_pdf)),
         ("POST", "/invoices/{id}/send", post(invoice_detail::send)),
         ("POST", "/invoices/{id}/issue-and-send", post(invoice_detail::issue_and_send)),
         ("POST", "/invoices/{id}/dunning-hold", post(invoice_detail::dunning_hold)),

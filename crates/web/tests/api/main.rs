@@ -4,6 +4,7 @@ mod bad_input;
 mod bank;
 mod company;
 mod concurrency;
+mod corrections;
 mod credit_notes;
 mod customers;
 mod dunning;

@@ -403,3 +403,52 @@ async fn the_bank_page_imports_a_statement_and_works_the_queue() {
     let r = viewer.post(format!("{}/bank/transactions/{id}/unmatch", app.address)).send().await.unwrap();
     assert_eq!(r.status(), 403);
 }
+
+#[tokio::test]
+async fn the_invoice_page_issues_credit_notes_and_starts_corrections() {
+    let app = spawn_app().await;
+    let c = app.customer("株式会社青山商事").await;
+    let inv = app.issued(c, "2026-11-01").await;
+    let id = inv["id"].as_i64().unwrap();
+    let ui = signed_in(&app, "keiri@example.jp", Role::Accountant).await;
+    let page = ui.get(format!("{}/invoices/{id}", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"correct\"") && page.contains("id=\"credit-form\""), "{page}");
+
+    let r = ui
+        .post(format!("{}/invoices/{id}/credit-notes", app.address))
+        .form(&[("kind", "discount"), ("amount", "12,000"), ("credited_on", "2026-12-01"), ("reason", "値引き")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page = ui.get(format!("{}/invoices/{id}", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("C-2026-0001") && page.contains("¥12,000"), "{page}");
+    // Credited: no correction any more.
+    assert!(!page.contains("id=\"correct\""), "{page}");
+    let note = app.get(&format!("/api/v1/credit-notes?invoice_id={id}")).await.body["items"][0]["id"].as_i64().unwrap();
+    let pdf = ui.get(format!("{}/credit-notes/{note}/pdf", app.address)).send().await.unwrap();
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let too_much = ui
+        .post(format!("{}/invoices/{id}/credit-notes", app.address))
+        .form(&[("amount", "99999999")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_much.status(), 422);
+    assert!(too_much.text().await.unwrap().contains("残高を超えています"));
+
+    let other = app.issued(c, "2026-11-02").await;
+    let r = ui.post(format!("{}/invoices/{}/correct", app.address, other["id"])).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let edit = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(edit.ends_with("/edit"), "{edit}");
+    let draft_id: i64 = edit.trim_start_matches("/invoices/").trim_end_matches("/edit").parse().unwrap();
+    let draft = app.get(&format!("/api/v1/invoices/{draft_id}")).await.body;
+    assert_eq!(draft["corrects_invoice_id"], other["id"]);
+    let page = ui.get(format!("{}/invoices/{draft_id}", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"corrects\"") && page.contains(other["number"].as_str().unwrap()), "{page}");
+    let again = ui.post(format!("{}/invoices/{}/correct", app.address, other["id"])).send().await.unwrap();
+    assert_eq!(again.status(), 409);
+    assert!(again.text().await.unwrap().contains("修正版（下書き）がすでにあります"));
+}
