@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::invoices::RateTotalView;
 use crate::sql::stmt;
 use invoicepilot_domain::{LineInput, Quantity, RoundingMode, TaxRate, Yen, compute_totals};
-use invoicepilot_store::entity::{audit_log, company, credit_note, invoice, invoice_line, payment};
+use invoicepilot_store::entity::{audit_log, company, credit_note, invoice, invoice_line, payment, quote};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -224,7 +224,7 @@ async fn check_numbering(app: &App, violations: &mut Vec<Violation>) -> Result<(
         .into_tuple()
         .all(conn)
         .await?;
-    // Credit notes have their own series (`C`), checked the same way.
+    // Credit notes (`C`) and quotes (`Q`) have their own series, checked the same way.
     let credit_rows: Vec<NumberRow> = credit_note::Entity::find()
         .select_only()
         .columns([
@@ -237,8 +237,20 @@ async fn check_numbering(app: &App, violations: &mut Vec<Violation>) -> Result<(
         .into_tuple()
         .all(conn)
         .await?;
+    let quote_rows: Vec<NumberRow> = quote::Entity::find()
+        .select_only()
+        .columns([
+            quote::Column::CompanyId,
+            quote::Column::NumberSeries,
+            quote::Column::NumberPeriod,
+            quote::Column::NumberSeq,
+        ])
+        .filter(quote::Column::NumberSeq.is_not_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
     let mut series: BTreeMap<(i64, String, String), Vec<i64>> = BTreeMap::new();
-    for (company_id, s, p, seq) in rows.into_iter().chain(credit_rows) {
+    for (company_id, s, p, seq) in rows.into_iter().chain(credit_rows).chain(quote_rows) {
         if let (Some(s), Some(p), Some(seq)) = (s, p, seq) {
             series.entry((company_id, s, p)).or_default().push(seq);
         }

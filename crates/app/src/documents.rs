@@ -424,3 +424,75 @@ pub async fn credit_note_pdf(app: &App, ctx: &Ctx, id: i64) -> Result<Pdf, AppEr
     );
     Ok(Pdf { sha256: sha256_hex(&bytes), bytes, file_name, stored: false })
 }
+
+/// `GET /quotes/{id}/pdf`: the 御見積書 (a draft is marked 「下書き」 and shows the current
+/// company and customer details; an issued quote the frozen ones).
+pub async fn quote_pdf(app: &App, ctx: &Ctx, id: i64) -> Result<Pdf, AppError> {
+    ctx.require(Permission::Read)?;
+    let q = crate::quotes::get(app, ctx, id).await?;
+    let row = crate::quotes::load(app, ctx, id).await?;
+    let parse = |s: &Option<String>| s.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok());
+    let draft = q.status == "draft";
+    let (issuer_json, customer_json) = match (parse(&row.issuer_snapshot), parse(&row.customer_snapshot)) {
+        (Some(i), Some(c)) => (i, c),
+        _ => {
+            let settings = company::load(app, ctx.company_id).await?;
+            let c = customers::find(app.db.conn(), ctx.company_id, q.customer_id).await?;
+            (crate::invoices::issuer_snapshot(&settings), crate::invoices::customer_snapshot(&c))
+        }
+    };
+    let doc = Document {
+        kind: DocumentKind::Quote,
+        number: q.number.clone(),
+        issue_date: q.issue_date.clone(),
+        due_date: Some(q.valid_until.clone()),
+        draft,
+        issuer: Issuer {
+            name: text(&issuer_json, "name").unwrap_or_default(),
+            postal_code: text(&issuer_json, "postal_code"),
+            address: text(&issuer_json, "address"),
+            phone: text(&issuer_json, "phone"),
+            registration_number: text(&issuer_json, "registration_number"),
+        },
+        addressee: Addressee {
+            name: text(&customer_json, "name").unwrap_or_default(),
+            honorific: text(&customer_json, "honorific").unwrap_or_else(|| "御中".into()),
+            postal_code: text(&customer_json, "postal_code"),
+            address: text(&customer_json, "address"),
+        },
+        subject: q.subject.clone(),
+        lines: q
+            .lines
+            .iter()
+            .map(|l| Line {
+                description: l.description.clone(),
+                quantity: l.quantity.clone(),
+                unit: l.unit.clone(),
+                unit_price: l.unit_price,
+                amount: l.amount,
+                tax_rate: l.tax_rate.clone(),
+            })
+            .collect(),
+        rates: q
+            .tax_breakdown
+            .iter()
+            .map(|r| RateTotal { rate: r.rate.clone(), taxable_amount: r.taxable_amount, tax: r.tax })
+            .collect(),
+        subtotal: q.subtotal,
+        tax_total: q.tax_total,
+        total: q.total,
+        withholding_tax: None,
+        amount_due: q.total,
+        prices_include_tax: q.prices_include_tax,
+        bank_accounts: vec![],
+        notes: q.notes.clone(),
+        original: None,
+        seal_png: seal(app, ctx.company_id, issuer_json.get("seal_sha256").and_then(Value::as_str)).await?,
+    };
+    let bytes = render_bounded(doc).await?;
+    let file_name = match &q.number {
+        Some(n) => format!("{}_見積書_{}.pdf", q.issue_date.replace('-', ""), n),
+        None => format!("draft_quote_{}.pdf", q.id),
+    };
+    Ok(Pdf { sha256: sha256_hex(&bytes), bytes, file_name, stored: false })
+}

@@ -34,6 +34,7 @@ pub mod numbering;
 pub mod pagination;
 pub mod password_reset;
 pub mod payments;
+pub mod quotes;
 pub mod restore;
 pub mod retry;
 pub mod scheduler;

@@ -100,6 +100,21 @@ pub async fn create_draft(app: &App, ctx: &Ctx, input: InvoiceInput) -> Result<I
     create_draft_in(app, ctx, input, None).await
 }
 
+/// A request checked and priced for a new draft, before any write.
+pub(crate) struct PreparedDraft {
+    draft: ValidDraft,
+    customer_name: String,
+    due: NaiveDate,
+    today: NaiveDate,
+}
+
+/// Checks and prices `input` as a new draft of the company.
+pub(crate) async fn prepare_draft(app: &App, ctx: &Ctx, input: InvoiceInput) -> Result<PreparedDraft, AppError> {
+    ctx.require(Permission::ManageInvoices)?;
+    let (draft, customer_name, due, today) = prepare(app, ctx, input).await?;
+    Ok(PreparedDraft { draft, customer_name, due, today })
+}
+
 /// A new draft, optionally the correction of an issued invoice.
 pub(super) async fn create_draft_in(
     app: &App,
@@ -107,10 +122,24 @@ pub(super) async fn create_draft_in(
     input: InvoiceInput,
     corrects: Option<i64>,
 ) -> Result<InvoiceView, AppError> {
-    ctx.require(Permission::ManageInvoices)?;
-    let (draft, customer_name, due, today) = prepare(app, ctx, input).await?;
-    let now = db_now(app.clock.as_ref());
+    let prepared = prepare_draft(app, ctx, input).await?;
     let tx = app.db.begin_write().await?;
+    let view = insert_draft(app, &tx, ctx, prepared, corrects, "invoice.created").await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Writes a prepared draft inside the caller's transaction, audited as `action`.
+pub(crate) async fn insert_draft(
+    app: &App,
+    tx: &WriteTx,
+    ctx: &Ctx,
+    p: PreparedDraft,
+    corrects: Option<i64>,
+    action: &'static str,
+) -> Result<InvoiceView, AppError> {
+    let PreparedDraft { draft, customer_name, due, today } = p;
+    let now = db_now(app.clock.as_ref());
     let mut am = draft_columns(&draft, customer_name, due)?;
     am.company_id = Set(ctx.company_id);
     am.status = Set(InvoiceStatus::Draft.code().into());
@@ -120,24 +149,24 @@ pub(super) async fn create_draft_in(
     am.created_at = Set(now);
     am.updated_at = Set(now);
     am.corrects_invoice_id = Set(corrects);
-    let m = am.insert(&*tx).await?;
-    let lines = insert_lines(&tx, ctx.company_id, m.id, &draft).await?;
+    let m = am.insert(&**tx).await?;
+    let lines = insert_lines(tx, ctx.company_id, m.id, &draft).await?;
     // Built from what was written, so the write transaction reads nothing back.
     let invoice_id = m.id;
     let view = build(m, lines, today);
+    let action = if corrects.is_some() { "invoice.correction_started" } else { action };
     audit::append(
         app,
-        &tx,
+        tx,
         ctx,
         AuditEntry {
-            action: if corrects.is_some() { "invoice.correction_started" } else { "invoice.created" },
+            action,
             target_type: "invoice",
             target_id: Some(invoice_id),
             changes: json!({"after": serde_json::to_value(&view)?, "corrects_invoice_id": corrects}),
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(view)
 }
 

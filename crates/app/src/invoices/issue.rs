@@ -19,6 +19,25 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+/// The issuer details a document freezes when it is issued.
+pub(crate) fn issuer_snapshot(settings: &company::CompanySettings) -> serde_json::Value {
+    let v = settings.view();
+    json!({
+        "name": v.name, "postal_code": v.postal_code, "address": v.address, "phone": v.phone,
+        "registration_number": v.registration_number, "bank_accounts": v.bank_accounts,
+        "time_zone": v.time_zone, "tax_rounding": v.tax_rounding, "seal_sha256": settings.model.seal_sha256,
+    })
+}
+
+/// The addressee details a document freezes when it is issued.
+pub(crate) fn customer_snapshot(customer: &invoicepilot_store::entity::customer::Model) -> serde_json::Value {
+    json!({
+        "name": customer.name, "name_kana": customer.name_kana, "honorific": customer.honorific,
+        "email": customer.email, "postal_code": customer.postal_code, "address": customer.address,
+        "registration_number": customer.registration_number,
+    })
+}
+
 fn check_version(current: &invoice::Model, if_match: Option<i64>) -> Result<(), AppError> {
     match if_match {
         Some(v) if v != current.version => Err(AppError::VersionMismatch { current: current.version }),
@@ -96,19 +115,8 @@ async fn issue_once(
         })
         .collect();
     let totals = price(&lines, draft.prices_include_tax, &settings, draft.withholding)?;
-    let issuer = {
-        let v = settings.view();
-        json!({
-            "name": v.name, "postal_code": v.postal_code, "address": v.address, "phone": v.phone,
-            "registration_number": v.registration_number, "bank_accounts": v.bank_accounts,
-            "time_zone": v.time_zone, "tax_rounding": v.tax_rounding, "seal_sha256": settings.model.seal_sha256,
-        })
-    };
-    let customer_snapshot = json!({
-        "name": customer.name, "name_kana": customer.name_kana, "honorific": customer.honorific,
-        "email": customer.email, "postal_code": customer.postal_code, "address": customer.address,
-        "registration_number": customer.registration_number,
-    });
+    let issuer = issuer_snapshot(&settings);
+    let customer_snapshot = customer_snapshot(&customer);
     let breakdown: Vec<RateTotalView> = totals.breakdown.iter().map(Into::into).collect();
     let fy_start = settings.model.fiscal_year_start_month as u32;
     let period = settings.number_format.period_key(draft.issue_date, fy_start);

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 
 /// One line with its amount.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct LineView {
     /// 品目.
     pub description: String,

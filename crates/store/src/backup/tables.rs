@@ -180,6 +180,7 @@ table!(CustomerPayerNames, "customer_payer_names", customer_payer_name);
 table!(BankStatements, "bank_statements", bank_statement);
 table!(BankTransactions, "bank_transactions", bank_transaction);
 table!(CreditNotes, "credit_notes", credit_note);
+table!(Quotes, "quotes", quote);
 
 /// Every backed-up table, in restore order.
 pub static BACKED_UP: &[&dyn Table] = &[
@@ -208,6 +209,7 @@ pub static BACKED_UP: &[&dyn Table] = &[
     &BankStatements,
     &BankTransactions,
     &CreditNotes,
+    &Quotes,
 ];
 
 /// Tables of the schema a backup leaves out on purpose.

@@ -29,6 +29,7 @@ pub mod number_counter;
 pub mod password_reset;
 pub mod payment;
 pub mod payment_allocation;
+pub mod quote;
 pub mod scheduled_run;
 pub mod session;
 pub mod user;

@@ -8,6 +8,7 @@ mod m20261204_000004_documents;
 mod m20261204_000005_jobs;
 mod m20261204_000006_bank;
 mod m20261204_000007_corrections;
+mod m20261204_000008_quotes;
 
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000005_jobs::Migration),
             Box::new(m20261204_000006_bank::Migration),
             Box::new(m20261204_000007_corrections::Migration),
+            Box::new(m20261204_000008_quotes::Migration),
         ]
     }
 }

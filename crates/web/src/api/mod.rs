@@ -7,6 +7,7 @@ mod credit_notes;
 mod customers;
 mod invoices;
 mod payments;
+mod quotes;
 
 use crate::AppState;
 use crate::error::Problem;
@@ -27,6 +28,7 @@ use utoipa_axum::routes;
         (name = "payments", description = "入金"),
         (name = "bank", description = "入金明細と消込"),
         (name = "credit-notes", description = "返還インボイス"),
+        (name = "quotes", description = "見積書"),
         (name = "audit", description = "監査ログ"),
         (name = "company", description = "自社設定"),
         (name = "operations", description = "Health"),
@@ -50,6 +52,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(payments::list, payments::create))
         .routes(routes!(payments::get))
         .routes(routes!(payments::reverse))
+        .routes(routes!(quotes::list, quotes::create))
+        .routes(routes!(quotes::get, quotes::update, quotes::delete))
+        .routes(routes!(quotes::issue))
+        .routes(routes!(quotes::accept))
+        .routes(routes!(quotes::decline))
+        .routes(routes!(quotes::pdf))
         .routes(routes!(credit_notes::create))
         .routes(routes!(credit_notes::list))
         .routes(routes!(credit_notes::get))

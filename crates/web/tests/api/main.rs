@@ -17,6 +17,7 @@ mod openapi;
 mod ops;
 mod payments;
 mod pdf;
+mod quotes;
 mod ui_auth;
 mod ui_pages;
 mod ui_roles;
