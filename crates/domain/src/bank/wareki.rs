@@ -41,7 +41,10 @@ pub fn any(s: &str, today: NaiveDate) -> Option<NaiveDate> {
         (None, t)
     };
     let parts: Vec<&str> = rest.split(['/', '-', '.', '年', '月', '日']).filter(|p| !p.is_empty()).collect();
+    // Fixed-width digit runs are sliced by byte: anything but ASCII digits is no date.
+    let digits_only = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
     let (y, m, d): (i32, u32, u32) = match parts.as_slice() {
+        [digits] if !digits_only(digits) => return None,
         [y, m, d] => (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?),
         [digits] if digits.len() == 8 && era_start.is_none() => {
             (digits[0..4].parse().ok()?, digits[4..6].parse().ok()?, digits[6..8].parse().ok()?)
@@ -77,6 +80,15 @@ mod tests {
         assert_eq!(yymmdd("000000", today), None);
         assert_eq!(yymmdd("081332", today), None);
         assert_eq!(yymmdd("08 606", today), None);
+    }
+
+    /// Found by the fuzz target: eight bytes that are not eight digits.
+    #[test]
+    fn multi_byte_text_of_a_dates_length_is_no_date() {
+        let today = d(2026, 12, 4);
+        assert_eq!(any("日付日付", today), None);
+        assert_eq!(any("R日付", today), None);
+        assert_eq!(any("２０２６１１３０", today), None);
     }
 
     #[test]

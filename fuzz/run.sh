@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for SECONDS seconds each (default 30) on a scratch copy of the
+# committed seed corpus, so the repository keeps only hand-made seeds and regressions.
+# cargo-fuzz needs nightly flags; on the pinned stable toolchain RUSTC_BOOTSTRAP allows
+# them, and `--sanitizer none` avoids the nightly-only sanitizers (libFuzzer still guides
+# by coverage and every panic is a crash).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs="${1:-30}"
+export RUSTC_BOOTSTRAP=1
+export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$HOME/.cache/invoicepilot-fuzz}"
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+for target in zengin csv_statement amounts; do
+  mkdir -p "$scratch/$target"
+  cp fuzz/corpus/"$target"/* "$scratch/$target/"
+  echo "fuzzing $target for ${secs}s"
+  cargo fuzz run --sanitizer none -O "$target" "$scratch/$target" -- -max_total_time="$secs" -print_final_stats=0 2>&1 \
+    | grep -aE '^Done|panicked|ERROR|SUMMARY' || true
+  if ls fuzz/artifacts/"$target"/crash-* >/dev/null 2>&1; then
+    echo "FATAL: $target crashed; reproduce with: RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none $target fuzz/artifacts/$target/crash-*" >&2
+    exit 1
+  fi
+done
