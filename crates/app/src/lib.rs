@@ -35,6 +35,7 @@ pub mod pagination;
 pub mod password_reset;
 pub mod payments;
 pub mod quotes;
+pub mod recurring;
 pub mod restore;
 pub mod retry;
 pub mod scheduler;

@@ -21,6 +21,9 @@ use tokio_util::sync::CancellationToken;
 
 /// How late a missed slot may still run.
 pub const CATCH_UP: chrono::Duration = chrono::Duration::hours(1);
+/// Recurring invoices are billed hourly (company time zone): a period is made within the
+/// hour its billing day begins.
+pub const RECURRING_SCHEDULE: &str = "0 * * * *";
 /// The queue check's schedule (UTC, every minute).
 pub const ALERT_SCHEDULE: &str = "* * * * *";
 
@@ -76,6 +79,16 @@ pub async fn tick(app: &App) -> Result<Vec<String>, AppError> {
             if take(app, &task, slot.with_timezone(&Utc).naive_utc(), job).await? {
                 taken.push(task);
             }
+        }
+    }
+    let recurring = parse(RECURRING_SCHEDULE).map_err(AppError::Internal)?;
+    for c in crate::company::list_all(app).await? {
+        let tz: Tz = c.time_zone.parse().unwrap_or(chrono_tz::Asia::Tokyo);
+        let Some(slot) = due_slot(&recurring, now, tz) else { continue };
+        let task = format!("recurring:{}", c.id);
+        let job = NewJob::new(crate::recurring::RECURRING_RUN, Some(c.id), json!({"company_id": c.id}));
+        if take(app, &task, slot.with_timezone(&Utc).naive_utc(), job).await? {
+            taken.push(task);
         }
     }
     if let Some(expr) = &app.config.backup_schedule {

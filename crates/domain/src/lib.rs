@@ -14,6 +14,7 @@ pub mod money;
 pub mod numbering;
 pub mod permission;
 pub mod quantity;
+pub mod recurrence;
 pub mod registration;
 pub mod rounding;
 pub mod tax;

@@ -39,6 +39,7 @@ impl Registry {
             .with(Arc::new(crate::alerts::SlackPostJob))
             .with(Arc::new(crate::alerts::AlertCheckJob))
             .with(Arc::new(crate::backup::BackupJob))
+            .with(Arc::new(crate::recurring::RecurringRunJob))
     }
 
     /// Adds (or replaces) a handler.

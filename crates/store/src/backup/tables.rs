@@ -181,6 +181,8 @@ table!(BankStatements, "bank_statements", bank_statement);
 table!(BankTransactions, "bank_transactions", bank_transaction);
 table!(CreditNotes, "credit_notes", credit_note);
 table!(Quotes, "quotes", quote);
+table!(RecurringInvoices, "recurring_invoices", recurring_invoice);
+table!(RecurringRuns, "recurring_runs", recurring_run);
 
 /// Every backed-up table, in restore order.
 pub static BACKED_UP: &[&dyn Table] = &[
@@ -210,6 +212,8 @@ pub static BACKED_UP: &[&dyn Table] = &[
     &BankTransactions,
     &CreditNotes,
     &Quotes,
+    &RecurringInvoices,
+    &RecurringRuns,
 ];
 
 /// Tables of the schema a backup leaves out on purpose.

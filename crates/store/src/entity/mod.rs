@@ -30,6 +30,8 @@ pub mod password_reset;
 pub mod payment;
 pub mod payment_allocation;
 pub mod quote;
+pub mod recurring_invoice;
+pub mod recurring_run;
 pub mod scheduled_run;
 pub mod session;
 pub mod user;

@@ -9,6 +9,7 @@ mod m20261204_000005_jobs;
 mod m20261204_000006_bank;
 mod m20261204_000007_corrections;
 mod m20261204_000008_quotes;
+mod m20261204_000009_recurring;
 
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000006_bank::Migration),
             Box::new(m20261204_000007_corrections::Migration),
             Box::new(m20261204_000008_quotes::Migration),
+            Box::new(m20261204_000009_recurring::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ mod customers;
 mod invoices;
 mod payments;
 mod quotes;
+mod recurring;
 
 use crate::AppState;
 use crate::error::Problem;
@@ -29,6 +30,7 @@ use utoipa_axum::routes;
         (name = "bank", description = "入金明細と消込"),
         (name = "credit-notes", description = "返還インボイス"),
         (name = "quotes", description = "見積書"),
+        (name = "recurring", description = "定期請求"),
         (name = "audit", description = "監査ログ"),
         (name = "company", description = "自社設定"),
         (name = "operations", description = "Health"),
@@ -52,6 +54,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(payments::list, payments::create))
         .routes(routes!(payments::get))
         .routes(routes!(payments::reverse))
+        .routes(routes!(recurring::list, recurring::create))
+        .routes(routes!(recurring::get, recurring::update))
         .routes(routes!(quotes::list, quotes::create))
         .routes(routes!(quotes::get, quotes::update, quotes::delete))
         .routes(routes!(quotes::issue))

@@ -149,5 +149,9 @@ async fn the_scheduler_takes_each_slot_once() {
     let taken = a.unwrap().iter().chain(b.unwrap().iter()).filter(|t| **t == task).count();
     assert_eq!(taken, 1, "two instances, one run");
     // The dunning jobs ran on a business day and found nothing to send.
-    assert_eq!(app.drain().await, 2 + 3, "two dunning runs and the minute's queue checks");
+    assert_eq!(
+        app.drain().await,
+        2 + 3 + 3,
+        "two dunning runs, the minute's queue checks, three hourly recurring runs"
+    );
 }

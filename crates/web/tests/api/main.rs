@@ -18,6 +18,7 @@ mod ops;
 mod payments;
 mod pdf;
 mod quotes;
+mod recurring;
 mod ui_auth;
 mod ui_pages;
 mod ui_roles;
