@@ -123,6 +123,25 @@ impl PaymentTerms {
         }
     }
 
+    /// The closing period (締め期間) that ends on the closing date on or after `date`: from
+    /// the day after the previous closing date to that closing date, both included.
+    pub fn closing_period(&self, date: NaiveDate) -> (NaiveDate, NaiveDate) {
+        let end = self.closing_date(date);
+        let prev_month = end.with_day(1).expect("day 1 exists") - Months::new(1);
+        let prev = self.closing_day.in_month(prev_month.year(), prev_month.month());
+        (prev + chrono::Duration::days(1), end)
+    }
+
+    /// The last closing date on or before `today`.
+    pub fn latest_closing(&self, today: NaiveDate) -> NaiveDate {
+        let c = self.closing_date(today);
+        if c == today {
+            return c;
+        }
+        let prev_month = c.with_day(1).expect("day 1 exists") - Months::new(1);
+        self.closing_day.in_month(prev_month.year(), prev_month.month())
+    }
+
     /// The due date for an invoice issued on `issue_date`.
     pub fn due_date(&self, issue_date: NaiveDate, calendar: &BusinessCalendar) -> NaiveDate {
         let closing = self.closing_date(issue_date);
@@ -139,6 +158,21 @@ impl PaymentTerms {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn closing_periods_run_from_the_day_after_the_previous_closing() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let month_end = PaymentTerms::default();
+        assert_eq!(month_end.closing_period(d(2026, 11, 30)), (d(2026, 11, 1), d(2026, 11, 30)));
+        assert_eq!(month_end.closing_period(d(2026, 11, 12)), (d(2026, 11, 1), d(2026, 11, 30)));
+        assert_eq!(month_end.latest_closing(d(2026, 12, 4)), d(2026, 11, 30));
+        assert_eq!(month_end.latest_closing(d(2026, 11, 30)), d(2026, 11, 30));
+        let twentieth = PaymentTerms { closing_day: DayOfMonth::new(20).unwrap(), ..PaymentTerms::default() };
+        assert_eq!(twentieth.closing_period(d(2026, 11, 20)), (d(2026, 10, 21), d(2026, 11, 20)));
+        assert_eq!(twentieth.closing_period(d(2026, 11, 21)), (d(2026, 11, 21), d(2026, 12, 20)));
+        assert_eq!(twentieth.latest_closing(d(2026, 12, 4)), d(2026, 11, 20));
+        assert_eq!(twentieth.closing_period(d(2027, 1, 5)), (d(2026, 12, 21), d(2027, 1, 20)));
+    }
     use proptest::prelude::*;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {

@@ -6,6 +6,7 @@ mod input;
 mod issue;
 mod preview;
 mod query;
+mod summary;
 mod view;
 
 pub use correct::start_correction;
@@ -16,4 +17,5 @@ pub use issue::{VoidInput, issue, issue_and_send, void};
 pub(crate) use issue::{customer_snapshot, issuer_snapshot};
 pub use preview::{Preview, is_blank, preview};
 pub use query::{InvoiceFilter, get, list};
+pub use summary::{SummaryInput, summarize};
 pub use view::{InvoiceView, LineView, RateTotalView, frozen_rounding, load_view};

@@ -99,6 +99,16 @@ pub async fn issue(auth: Auth, Id(id): Id, IfMatch(v): IfMatch) -> Result<Respon
     Ok(with_etag(StatusCode::OK, out.version, out))
 }
 
+/// Makes one 合計請求書 of a customer's drafts dated within a closing period (by the
+/// customer's 締め日): lines labelled with their dates, tax once per rate on the totals,
+/// dated the closing day; the drafts are consumed. 422 when the period has none.
+#[utoipa::path(post, path = "/api/v1/invoices/summary", tag = "invoices", request_body = uc::SummaryInput,
+    params(("Idempotency-Key" = Option<String>, Header)), responses((status = 201, body = InvoiceView)))]
+pub async fn summary(auth: Auth, ApiJson(input): ApiJson<uc::SummaryInput>) -> Result<Response, ApiError> {
+    let v = uc::summarize(&auth.app, &auth.ctx, input).await?;
+    Ok(with_etag(StatusCode::CREATED, v.version, v))
+}
+
 /// Starts a correction (修正): a new draft with the invoice's lines, linked to it; issuing
 /// that draft voids this invoice with the link back. 409 for drafts, void, paid or credited
 /// invoices and while a correction draft exists.

@@ -48,6 +48,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(invoices::issue))
         .routes(routes!(invoices::void))
         .routes(routes!(invoices::correct))
+        .routes(routes!(invoices::summary))
         .routes(routes!(invoices::pdf))
         .routes(routes!(invoices::send))
         .routes(routes!(invoices::dunning_hold))

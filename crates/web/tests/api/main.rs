@@ -19,6 +19,7 @@ mod payments;
 mod pdf;
 mod quotes;
 mod recurring;
+mod summary;
 mod ui_auth;
 mod ui_pages;
 mod ui_roles;
