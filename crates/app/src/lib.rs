@@ -25,6 +25,7 @@ pub mod idempotency;
 pub mod input;
 pub mod invoices;
 pub mod jobs;
+pub mod journal;
 pub mod keys;
 pub mod login;
 pub mod mail;

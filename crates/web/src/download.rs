@@ -35,6 +35,19 @@ pub fn pdf(p: Pdf, inline: bool) -> Response {
     resp
 }
 
+/// A CSV download in `encoding`.
+pub fn csv(bytes: Vec<u8>, file_name: &str, encoding: invoicepilot_app::export::CsvEncoding) -> Response {
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&format!("text/csv; charset={}", encoding.charset())) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&disposition("attachment", file_name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

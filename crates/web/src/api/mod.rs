@@ -5,6 +5,7 @@ mod bank;
 mod company;
 mod credit_notes;
 mod customers;
+mod exports;
 mod invoices;
 mod payments;
 mod quotes;
@@ -31,6 +32,7 @@ use utoipa_axum::routes;
         (name = "credit-notes", description = "返還インボイス"),
         (name = "quotes", description = "見積書"),
         (name = "recurring", description = "定期請求"),
+        (name = "exports", description = "会計ソフト向けエクスポート"),
         (name = "audit", description = "監査ログ"),
         (name = "company", description = "自社設定"),
         (name = "operations", description = "Health"),
@@ -75,6 +77,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(bank::ignore))
         .routes(routes!(bank::unmatch))
         .routes(routes!(audit::list))
+        .routes(routes!(exports::journal))
+        .routes(routes!(exports::payments))
         .routes(routes!(company::get, company::update))
         .routes(routes!(crate::health::health))
 }

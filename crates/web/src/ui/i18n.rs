@@ -36,6 +36,23 @@ impl Lang {
 
 /// Japanese → English.
 const EN: &[(&str, &str)] = &[
+    ("エクスポート", "Exports"),
+    ("ダウンロード", "Download"),
+    ("会計ソフト", "Accounting software"),
+    ("会計ソフト用の仕訳", "Journal for accounting software"),
+    ("入金台帳", "Payment register"),
+    (
+        "入金（freeeでは売上ファイルの決済欄に含まれます）",
+        "Receipts (for freee: in the sales file's settlement columns)",
+    ),
+    ("売上（請求書・返還インボイス）", "Sales (invoices and credit notes)"),
+    ("文字コード", "Encoding"),
+    ("終了日", "To"),
+    (
+        "請求書台帳は請求書一覧の「CSVダウンロード」から出力できます。",
+        "The invoice register is the CSV download of the invoice list.",
+    ),
+    ("開始日", "From"),
     ("この請求書は修正され、無効になりました。修正後", "This invoice was corrected and is void. Corrected version"),
     ("この請求書は次の請求書を修正したものです", "This invoice corrects"),
     ("修正版を作成", "Create a corrected version"),

@@ -9,6 +9,7 @@ mod bank;
 mod conflict;
 mod customers;
 mod dashboard;
+mod exports;
 mod failure;
 mod form;
 mod i18n;
@@ -84,6 +85,9 @@ fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("POST", "/payments", post(payments::create)),
         ("POST", "/payments/{id}/reverse", post(payments::reverse)),
         ("GET", "/bank", get(bank::show)),
+        ("GET", "/exports", get(exports::show)),
+        ("GET", "/exports/journal.csv", get(exports::journal_csv)),
+        ("GET", "/exports/payments.csv", get(exports::payments_csv)),
         ("POST", "/bank/import", post(bank::import)),
         ("POST", "/bank/transactions/{id}/accept", post(bank::accept)),
         ("POST", "/bank/transactions/{id}/assign", post(bank::assign)),

@@ -8,6 +8,7 @@ mod corrections;
 mod credit_notes;
 mod customers;
 mod dunning;
+mod exports;
 mod helpers;
 mod invoices;
 mod isolation;

@@ -452,3 +452,42 @@ async fn the_invoice_page_issues_credit_notes_and_starts_corrections() {
     assert_eq!(again.status(), 409);
     assert!(again.text().await.unwrap().contains("修正版（下書き）がすでにあります"));
 }
+
+#[tokio::test]
+async fn the_exports_page_downloads_journals_and_the_payment_register() {
+    let app = spawn_app().await;
+    let c = app.customer("株式会社青山商事").await;
+    app.issued(c, "2026-11-10").await;
+    let ui = signed_in(&app, "view@example.jp", Role::Viewer).await;
+    let page = ui.get(format!("{}/exports", app.address)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    // Today is 2026-11-30: last month by default.
+    assert!(page.contains("value=\"2026-10-01\"") && page.contains("value=\"2026-10-31\""), "{page}");
+    let r = ui
+        .get(format!(
+            "{}/exports/journal.csv?format=yayoi&kind=sales&from=2026-11-01&to=2026-11-30&encoding=cp932",
+            app.address
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=Shift_JIS");
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("yayoi_sales_20261101-20261130.csv"));
+    let bytes = r.bytes().await.unwrap();
+    let (text, _, bad) = encoding_rs::SHIFT_JIS.decode(&bytes);
+    assert!(!bad && text.contains("株式会社青山商事"));
+    let r = ui
+        .get(format!("{}/exports/payments.csv?from=2026-11-01&to=2026-11-30&encoding=utf8", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = ui
+        .get(format!("{}/exports/journal.csv?format=freee&kind=receipts&from=2026-11-01&to=2026-11-30", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}
