@@ -480,43 +480,6 @@ async fn freee(app: &App, ctx: &Ctx, from: NaiveDate, to: NaiveDate) -> Result<V
     Ok(rows)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry(memo: &str) -> Entry {
-        Entry {
-            slip: 1,
-            date: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
-            debit: side("売掛金", "=HYPERLINK(\"x\")", "対象外", 11_000, 0),
-            credit: side("売上高", "", "課税売上10%", 11_000, 1_000),
-            memo: memo.into(),
-            number: "I-2026-0001".into(),
-        }
-    }
-
-    #[test]
-    fn yayoi_rows_have_25_columns_without_header_and_neutral_cells() {
-        let rows = yayoi(&[entry("@SUM(A1)")]);
-        assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].len(), 25);
-        assert_eq!(rows[0][0], "2000");
-        assert_eq!(rows[0][3], "2026/11/30");
-        assert_eq!(rows[0][5], "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(rows[0][16], "'@SUM(A1)");
-        assert_eq!((rows[0][8].as_str(), rows[0][14].as_str(), rows[0][15].as_str()), ("11000", "11000", "1000"));
-    }
-
-    #[test]
-    fn moneyforward_rows_follow_its_header_and_name_the_partner() {
-        let rows = moneyforward(&[entry("青山商事 I-2026-0001")]);
-        assert_eq!(rows[0].len(), MF_HEADER.len());
-        assert_eq!(rows[1].len(), MF_HEADER.len());
-        assert_eq!(rows[1][14], "課税売上 10%");
-        assert_eq!(rows[1][5], "\"'=HYPERLINK(\"\"x\"\")\"");
-    }
-}
-
 /// The header of the payment register (入金台帳).
 pub const PAYMENT_HEADER: [&str; 9] =
     ["入金ID", "入金日", "取引先", "入金方法", "金額", "消込額", "未消込", "振込名義", "参照番号・メモ"];
@@ -576,4 +539,41 @@ pub async fn export_payments(
         bytes: encode(&rows, encoding),
         file_name: format!("payments_{}-{}.csv", from_d.format("%Y%m%d"), to_d.format("%Y%m%d")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(memo: &str) -> Entry {
+        Entry {
+            slip: 1,
+            date: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            debit: side("売掛金", "=HYPERLINK(\"x\")", "対象外", 11_000, 0),
+            credit: side("売上高", "", "課税売上10%", 11_000, 1_000),
+            memo: memo.into(),
+            number: "I-2026-0001".into(),
+        }
+    }
+
+    #[test]
+    fn yayoi_rows_have_25_columns_without_header_and_neutral_cells() {
+        let rows = yayoi(&[entry("@SUM(A1)")]);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].len(), 25);
+        assert_eq!(rows[0][0], "2000");
+        assert_eq!(rows[0][3], "2026/11/30");
+        assert_eq!(rows[0][5], "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(rows[0][16], "'@SUM(A1)");
+        assert_eq!((rows[0][8].as_str(), rows[0][14].as_str(), rows[0][15].as_str()), ("11000", "11000", "1000"));
+    }
+
+    #[test]
+    fn moneyforward_rows_follow_its_header_and_name_the_partner() {
+        let rows = moneyforward(&[entry("青山商事 I-2026-0001")]);
+        assert_eq!(rows[0].len(), MF_HEADER.len());
+        assert_eq!(rows[1].len(), MF_HEADER.len());
+        assert_eq!(rows[1][14], "課税売上 10%");
+        assert_eq!(rows[1][5], "\"'=HYPERLINK(\"\"x\"\")\"");
+    }
 }
