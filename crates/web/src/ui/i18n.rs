@@ -36,6 +36,22 @@ impl Lang {
 
 /// Japanese → English.
 const EN: &[(&str, &str)] = &[
+    ("作成した請求書", "The invoice made from it"),
+    ("受注して請求書の下書きを作成", "Accept and create the invoice draft"),
+    ("失注", "Declined"),
+    ("小計", "Subtotal"),
+    ("提出する（番号を付ける）", "Issue to the customer (numbered)"),
+    ("有効期限", "Valid until"),
+    ("有効期限（空欄なら30日後）", "Valid until (empty: 30 days)"),
+    ("見積日", "Quote date"),
+    ("見積日（空欄なら今日）", "Quote date (empty: today)"),
+    ("見積書", "Quotes"),
+    ("見積書の作成", "New quote"),
+    ("見積書はまだありません。", "No quotes yet."),
+    ("見積書を作成", "New quote"),
+    ("提出済み", "Sent"),
+    ("受注", "Accepted"),
+    ("期限切れ", "Expired"),
     ("エクスポート", "Exports"),
     ("ダウンロード", "Download"),
     ("会計ソフト", "Accounting software"),
@@ -429,6 +445,7 @@ mod tests {
             ]
             .map(super::super::bank::reason_label),
         );
+        labels.extend(["draft", "sent", "accepted", "declined", "expired"].map(super::super::quotes::status_label));
         for l in labels {
             assert!(EN.iter().any(|(ja, _)| *ja == l), "{l} has no English entry");
         }

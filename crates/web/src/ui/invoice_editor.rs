@@ -18,7 +18,7 @@ use invoicepilot_app::{AppError, company};
 use invoicepilot_domain::InvoiceStatus;
 
 /// Rows offered on a new invoice.
-const START_ROWS: usize = 3;
+pub(super) const START_ROWS: usize = 3;
 /// Most rows the editor shows (the domain limit applies on save).
 const MAX_ROWS: usize = 300;
 
@@ -33,15 +33,15 @@ pub struct RowInput {
 }
 
 impl RowInput {
-    fn blank() -> RowInput {
+    pub(super) fn blank() -> RowInput {
         RowInput { tax_rate: "10".into(), quantity: "1".into(), ..Default::default() }
     }
 
-    fn is_blank(&self) -> bool {
+    pub(super) fn is_blank(&self) -> bool {
         self.description.trim().is_empty() && self.unit_price.trim().is_empty()
     }
 
-    fn dto(&self) -> LineInputDto {
+    pub(super) fn dto(&self) -> LineInputDto {
         let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
         LineInputDto {
             description: text(&self.description),
@@ -150,7 +150,12 @@ pub fn rate_rows(breakdown: &[invoices::RateTotalView]) -> Vec<RateRow> {
         .collect()
 }
 
-async fn editor(s: &Signed, rows: Vec<RowInput>, inclusive: bool, withholding: bool) -> Result<Editor, UiError> {
+pub(super) async fn editor(
+    s: &Signed,
+    rows: Vec<RowInput>,
+    inclusive: bool,
+    withholding: bool,
+) -> Result<Editor, UiError> {
     let dtos: Vec<LineInputDto> = rows.iter().map(RowInput::dto).collect();
     let p = invoices::preview(&s.app, &s.ctx, &dtos, inclusive, withholding).await?;
     let t = &p.totals;

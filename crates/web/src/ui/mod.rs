@@ -22,6 +22,7 @@ mod pages;
 mod password;
 mod payments;
 mod queue;
+mod quotes;
 mod session;
 mod settings;
 mod setup;
@@ -84,6 +85,14 @@ fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/payments/new", get(payments::new)),
         ("POST", "/payments", post(payments::create)),
         ("POST", "/payments/{id}/reverse", post(payments::reverse)),
+        ("GET", "/quotes", get(quotes::list)),
+        ("GET", "/quotes/new", get(quotes::new)),
+        ("POST", "/quotes", post(quotes::create)),
+        ("GET", "/quotes/{id}", get(quotes::show)),
+        ("POST", "/quotes/{id}/issue", post(quotes::issue)),
+        ("POST", "/quotes/{id}/accept", post(quotes::accept)),
+        ("POST", "/quotes/{id}/decline", post(quotes::decline)),
+        ("GET", "/quotes/{id}/pdf", get(quotes::pdf)),
         ("GET", "/bank", get(bank::show)),
         ("GET", "/exports", get(exports::show)),
         ("GET", "/exports/journal.csv", get(exports::journal_csv)),

@@ -491,3 +491,54 @@ async fn the_exports_page_downloads_journals_and_the_payment_register() {
         .unwrap();
     assert_eq!(r.status(), 400);
 }
+
+#[tokio::test]
+async fn a_quote_is_written_issued_and_accepted_into_an_invoice_in_the_ui() {
+    let app = spawn_app().await;
+    let c = app.customer("株式会社青山商事").await;
+    let ui = signed_in(&app, "keiri@example.jp", Role::Accountant).await;
+    let form = ui.get(format!("{}/quotes/new?customer_id={c}", app.address)).send().await.unwrap();
+    assert_eq!(form.status(), 200);
+    assert!(form.text().await.unwrap().contains("id=\"quote-form\""));
+    let c = c.to_string();
+    let fields = [
+        ("customer_id", c.as_str()),
+        ("issue_date", "2026-11-20"),
+        ("valid_until", "2026-12-20"),
+        ("subject", "保守のお見積り"),
+        ("description", "保守作業"),
+        ("quantity", "2"),
+        ("unit", "式"),
+        ("unit_price", "30,000"),
+        ("tax_rate", "10"),
+        ("description", ""),
+        ("quantity", "1"),
+        ("unit", ""),
+        ("unit_price", ""),
+        ("tax_rate", "10"),
+    ];
+    let r = ui.post(format!("{}/quotes", app.address)).form(&fields).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let at = r.headers()["location"].to_str().unwrap().to_owned();
+    let page = ui.get(format!("{}{at}", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("¥66,000") && page.contains("id=\"issue-quote\""), "{page}");
+    let r = ui.post(format!("{}{at}/issue", app.address)).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let page = ui.get(format!("{}{at}", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Q-2026-0001") && page.contains("id=\"accept-quote\""), "{page}");
+    let r = ui.post(format!("{}{at}/accept", app.address)).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let invoice = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(invoice.starts_with("/invoices/"), "{invoice}");
+    let page = ui.get(format!("{}{invoice}", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("保守作業") && page.contains("¥66,000"), "{page}");
+    let list = ui.get(format!("{}/quotes?status=accepted", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(list.contains("Q-2026-0001"), "{list}");
+    let bad = ui
+        .post(format!("{}/quotes", app.address))
+        .form(&[("description", "x"), ("unit_price", "abc")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+}
