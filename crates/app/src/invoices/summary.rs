@@ -58,6 +58,8 @@ pub async fn summarize(app: &App, ctx: &Ctx, input: SummaryInput) -> Result<Invo
         .filter(invoice::Column::Status.eq(InvoiceStatus::Draft.code()))
         .filter(invoice::Column::IssueDate.between(from, to))
         .filter(invoice::Column::CorrectsInvoiceId.is_null())
+        // A summary is never a delivery of the next summary.
+        .filter(invoice::Column::SummaryPeriod.is_null())
         .order_by_asc(invoice::Column::IssueDate)
         .order_by_asc(invoice::Column::Id)
         .all(app.db.conn())
@@ -106,6 +108,11 @@ pub async fn summarize(app: &App, ctx: &Ctx, input: SummaryInput) -> Result<Invo
     let prepared = prepare_draft(app, ctx, summary_input).await?;
     let tx = app.db.begin_write().await?;
     let view = insert_draft(app, &tx, ctx, prepared, None, "invoice.created").await?;
+    invoice::Entity::update_many()
+        .col_expr(invoice::Column::SummaryPeriod, sea_orm::sea_query::Expr::value(format!("{from}..{to}")))
+        .filter(invoice::Column::Id.eq(view.id))
+        .exec(&*tx)
+        .await?;
     for d in &drafts {
         // Consumed only if still the draft that was read (else the transaction rolls back).
         invoice_line::Entity::delete_many().filter(invoice_line::Column::InvoiceId.eq(d.id)).exec(&*tx).await?;

@@ -54,6 +54,8 @@ pub struct Model {
     pub corrects_invoice_id: Option<i64>,
     /// The invoice that corrected this one (then void).
     pub corrected_by_invoice_id: Option<i64>,
+    /// For a 合計請求書: the closing period it covers (`2026-10-21..2026-11-20`).
+    pub summary_period: Option<String>,
 }
 
 /// No navigable relations: queries join explicitly.

@@ -10,6 +10,7 @@ mod m20261204_000006_bank;
 mod m20261204_000007_corrections;
 mod m20261204_000008_quotes;
 mod m20261204_000009_recurring;
+mod m20261204_000010_summary;
 
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000007_corrections::Migration),
             Box::new(m20261204_000008_quotes::Migration),
             Box::new(m20261204_000009_recurring::Migration),
+            Box::new(m20261204_000010_summary::Migration),
         ]
     }
 }

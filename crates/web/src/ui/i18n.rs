@@ -36,6 +36,32 @@ impl Lang {
 
 /// Japanese → English.
 const EN: &[(&str, &str)] = &[
+    ("下書きを作成", "Create a draft"),
+    ("何か月ごと", "Every N months"),
+    ("作成方法", "What to do"),
+    ("停止", "Pause"),
+    ("停止中", "Paused"),
+    ("再開", "Resume"),
+    (
+        "取引先の締め期間に日付がある下書き（納品分）を1通の請求書にまとめ、消費税は税率ごとの合計で計算します。",
+        "Combines the customer's drafts (deliveries) dated in one closing period into one invoice; tax is computed on each rate's total.",
+    ),
+    ("合計請求書を作成", "Create the summary invoice"),
+    ("合計請求書（締め日ごとのまとめ請求）", "Summary invoice (per closing day)"),
+    ("周期", "Schedule"),
+    (
+        "品目と備考の {YYYY} {M} は対象月に置き換わります（例: {YYYY}年{M}月分 保守料）。",
+        "{YYYY} and {M} in descriptions and notes become the billed month (e.g. {YYYY}年{M}月分 保守料).",
+    ),
+    ("定期請求", "Recurring"),
+    ("定期請求はまだありません。", "No recurring invoices yet."),
+    ("定期請求を追加", "Add a recurring invoice"),
+    ("最初の対象月（YYYY-MM）", "First month billed (YYYY-MM)"),
+    ("次回の対象月", "Next month billed"),
+    ("発行まで自動", "Issue automatically"),
+    ("発行・メール送信まで自動", "Issue and e-mail automatically"),
+    ("締め日（空欄なら直近の締め日）", "Closing date (empty: the latest)"),
+    ("請求日（1〜28日、31は末日）", "Billing day (1–28, 31 = month end)"),
     ("作成した請求書", "The invoice made from it"),
     ("受注して請求書の下書きを作成", "Accept and create the invoice draft"),
     ("失注", "Declined"),

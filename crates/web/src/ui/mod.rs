@@ -23,6 +23,7 @@ mod password;
 mod payments;
 mod queue;
 mod quotes;
+mod recurring;
 mod session;
 mod settings;
 mod setup;
@@ -93,6 +94,10 @@ fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("POST", "/quotes/{id}/accept", post(quotes::accept)),
         ("POST", "/quotes/{id}/decline", post(quotes::decline)),
         ("GET", "/quotes/{id}/pdf", get(quotes::pdf)),
+        ("GET", "/recurring", get(recurring::show)),
+        ("POST", "/recurring", post(recurring::create)),
+        ("POST", "/recurring/{id}/toggle", post(recurring::toggle)),
+        ("POST", "/invoices/summary", post(recurring::summary)),
         ("GET", "/bank", get(bank::show)),
         ("GET", "/exports", get(exports::show)),
         ("GET", "/exports/journal.csv", get(exports::journal_csv)),

@@ -542,3 +542,70 @@ async fn a_quote_is_written_issued_and_accepted_into_an_invoice_in_the_ui() {
         .unwrap();
     assert_eq!(bad.status(), 422);
 }
+
+#[tokio::test]
+async fn recurring_schedules_and_summary_invoices_are_made_in_the_ui() {
+    let app = spawn_app().await;
+    let c = app.customer("株式会社青山商事").await;
+    let ui = signed_in(&app, "keiri@example.jp", Role::Accountant).await;
+    let page = ui.get(format!("{}/recurring", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"recurring-form\"") && page.contains("{YYYY}年{M}月分"), "{page}");
+    let c_s = c.to_string();
+    let r = ui
+        .post(format!("{}/recurring", app.address))
+        .form(&[
+            ("customer_id", c_s.as_str()),
+            ("name", "保守契約"),
+            ("start_period", "2026-11"),
+            ("day_of_month", "31"),
+            ("interval_months", "1"),
+            ("mode", "draft"),
+            ("description", "{YYYY}年{M}月分 保守料"),
+            ("quantity", "1"),
+            ("unit", "式"),
+            ("unit_price", "50000"),
+            ("tax_rate", "10"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page = ui.get(format!("{}/recurring", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("保守契約") && page.contains("2026-11") && page.contains("1か月ごと・末日"), "{page}");
+    let s = app.get("/api/v1/recurring-invoices").await.body["items"][0].clone();
+    let r = ui.post(format!("{}/recurring/{}/toggle", app.address, s["id"])).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.get(&format!("/api/v1/recurring-invoices/{}", s["id"])).await.body["status"], "paused");
+    let bad = ui
+        .post(format!("{}/recurring", app.address))
+        .form(&[("customer_id", c_s.as_str()), ("day_of_month", "30")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+
+    // Two November drafts become one summary invoice.
+    for d in ["2026-11-05", "2026-11-25"] {
+        let mut body = worked_example(c, d);
+        body.as_object_mut().unwrap().remove("due_date");
+        assert_eq!(app.post("/api/v1/invoices", body).await.status, 201);
+    }
+    let r = ui
+        .post(format!("{}/invoices/summary", app.address))
+        .form(&[("customer_id", c_s.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let at = r.headers()["location"].to_str().unwrap().to_owned();
+    let page = ui.get(format!("{}{at}", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("締め分（納品2件）の合計請求書です"), "{page}");
+    let none = ui
+        .post(format!("{}/invoices/summary", app.address))
+        .form(&[("customer_id", c_s.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status(), 400);
+    assert!(none.text().await.unwrap().contains("下書きの請求書（納品分）がありません"));
+}
