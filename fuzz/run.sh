@@ -15,10 +15,13 @@ for target in zengin csv_statement amounts; do
   mkdir -p "$scratch/$target"
   cp fuzz/corpus/"$target"/* "$scratch/$target/"
   echo "fuzzing $target for ${secs}s"
-  cargo fuzz run --sanitizer none -O "$target" "$scratch/$target" -- -max_total_time="$secs" -print_final_stats=0 2>&1 \
-    | grep -aE '^Done|panicked|ERROR|SUMMARY' || true
-  if ls fuzz/artifacts/"$target"/crash-* >/dev/null 2>&1; then
-    echo "FATAL: $target crashed; reproduce with: RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none $target fuzz/artifacts/$target/crash-*" >&2
+  # -timeout: an input slower than 10 s is a finding (a hang), not something to wait for.
+  if ! cargo fuzz run --sanitizer none -O "$target" "$scratch/$target" -- \
+      -max_total_time="$secs" -timeout=10 -print_final_stats=0 >"$scratch/$target.log" 2>&1; then
+    grep -aE 'panicked|ERROR|SUMMARY|Test unit written' "$scratch/$target.log" | head -20 >&2 || true
+    echo "FATAL: $target found a crash or a hang; reproduce with:" \
+      "RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none $target fuzz/artifacts/$target/<file>" >&2
     exit 1
   fi
+  grep -aE '^Done' "$scratch/$target.log" || true
 done

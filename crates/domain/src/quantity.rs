@@ -58,12 +58,15 @@ impl FromStr for Quantity {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
         if let Some(rest) = s.strip_prefix('-') {
-            return if rest.parse::<Quantity>().is_ok() && rest.chars().any(|c| c != '0' && c != '.') {
-                Err(QuantityError::Negative)
-            } else if rest.parse::<Quantity>().is_ok() {
-                Ok(Quantity(0))
-            } else {
-                Err(QuantityError::Malformed)
+            // One sign only, parsed once: a run of signs used to recurse twice per sign
+            // (exponential time; found by the fuzz target).
+            if rest.starts_with(['-', '+']) {
+                return Err(QuantityError::Malformed);
+            }
+            return match rest.parse::<Quantity>() {
+                Ok(q) if q.scaled() != 0 => Err(QuantityError::Negative),
+                Ok(_) => Ok(Quantity(0)),
+                Err(_) => Err(QuantityError::Malformed),
             };
         }
         let s = s.strip_prefix('+').unwrap_or(s);
@@ -116,6 +119,17 @@ impl fmt::Display for Quantity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the fuzz target: each `-` doubled the work.
+    #[test]
+    fn a_run_of_signs_is_refused_at_once() {
+        let many = format!("{}1", "-".repeat(64));
+        assert_eq!(many.parse::<Quantity>(), Err(QuantityError::Malformed));
+        assert_eq!("-+1".parse::<Quantity>(), Err(QuantityError::Malformed));
+        assert_eq!("--1".parse::<Quantity>(), Err(QuantityError::Malformed));
+        assert_eq!("-1".parse::<Quantity>(), Err(QuantityError::Negative));
+        assert_eq!("-0.0".parse::<Quantity>().map(|q| q.scaled()), Ok(0));
+    }
     use proptest::prelude::*;
 
     #[test]
