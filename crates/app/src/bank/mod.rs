@@ -3,11 +3,13 @@
 
 mod import;
 mod matcher;
+mod payer_names;
 mod queue;
 mod view;
 
 pub use import::ImportOutcome;
 pub use import::{ImportFormat, ImportSummary, StatementImport, import_statement, list_statements};
+pub use payer_names::{PayerNameInput, PayerNameView, add_payer_name, forget_payer_name, payer_names};
 pub use queue::{
     AssignInput, accept_suggestion, assign, get_transaction, ignore, list_transactions, remember_payer_name, unmatch,
 };

@@ -246,6 +246,11 @@ pub async fn void(
         InvoiceStatus::PartiallyPaid => {
             return Err(AppError::Conflict(format!("invoice {id} has payments; reverse them before voiding")));
         }
+        InvoiceStatus::Issued if current.amount_credited != 0 => {
+            return Err(AppError::Conflict(format!(
+                "invoice {id} has credit notes; a void would leave them returning a sale that never was"
+            )));
+        }
         InvoiceStatus::Issued => {}
     }
     check_version(&current, if_match)?;

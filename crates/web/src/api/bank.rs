@@ -138,3 +138,30 @@ pub async fn unmatch(auth: Auth, Id(id): Id) -> Result<Response, ApiError> {
     let v = uc::unmatch(&auth.app, &auth.ctx, id).await?;
     Ok(with_etag(StatusCode::OK, v.version, v))
 }
+
+/// The payer names remembered for a customer (its `name_kana` counts too).
+#[utoipa::path(get, path = "/api/v1/customers/{id}/payer-names", tag = "bank", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<uc::PayerNameView>)))]
+pub async fn payer_names(auth: Auth, Id(id): Id) -> Result<Response, ApiError> {
+    Ok(axum::Json(uc::payer_names(&auth.app, &auth.ctx, id).await?).into_response())
+}
+
+/// Remembers a payer name for a customer (201 with the customer's names).
+#[utoipa::path(post, path = "/api/v1/customers/{id}/payer-names", tag = "bank", params(("id" = i64, Path)),
+    request_body = uc::PayerNameInput, responses((status = 201, body = Vec<uc::PayerNameView>)))]
+pub async fn add_payer_name(
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<uc::PayerNameInput>,
+) -> Result<Response, ApiError> {
+    let v = uc::add_payer_name(&auth.app, &auth.ctx, id, input).await?;
+    Ok((StatusCode::CREATED, axum::Json(v)).into_response())
+}
+
+/// Forgets a remembered payer name.
+#[utoipa::path(delete, path = "/api/v1/payer-names/{id}", tag = "bank", params(("id" = i64, Path)),
+    responses((status = 204)))]
+pub async fn forget_payer_name(auth: Auth, Id(id): Id) -> Result<Response, ApiError> {
+    uc::forget_payer_name(&auth.app, &auth.ctx, id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -76,6 +76,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(bank::accept))
         .routes(routes!(bank::ignore))
         .routes(routes!(bank::unmatch))
+        .routes(routes!(bank::payer_names, bank::add_payer_name))
+        .routes(routes!(bank::forget_payer_name))
         .routes(routes!(audit::list))
         .routes(routes!(exports::journal))
         .routes(routes!(exports::payments))

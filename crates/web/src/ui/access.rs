@@ -51,6 +51,8 @@ pub const UI_ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/customers", Needs(ManageCustomers)),
     ("GET", "/customers/{id}/edit", Needs(ManageCustomers)),
     ("POST", "/customers/{id}", Needs(ManageCustomers)),
+    ("POST", "/customers/{id}/payer-names", Needs(ManagePayments)),
+    ("POST", "/payer-names/{id}/delete", Needs(ManagePayments)),
     ("GET", "/invoices", Needs(Read)),
     ("GET", "/invoices.csv", Needs(Read)),
     ("GET", "/invoices/new", Needs(ManageInvoices)),

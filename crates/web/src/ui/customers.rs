@@ -67,6 +67,8 @@ pub struct CustomerFormPage {
     pub conflict: Option<Conflict>,
     pub reload: String,
     pub terms_legend: &'static str,
+    /// On an existing customer: its id and remembered payer names `(id, as printed)`.
+    pub payer_names: Option<(i64, Vec<(i64, String)>)>,
 }
 
 /// 月末 for 31, else the day.
@@ -305,6 +307,7 @@ fn form_page(chrome: Chrome, heading: &'static str, action: String, form: Custom
         errors: vec![],
         conflict: None,
         terms_legend: "支払条件（空欄なら会社の既定）",
+        payer_names: None,
     }
 }
 
@@ -339,7 +342,28 @@ fn invalid(mut page: CustomerFormPage, errors: Vec<String>) -> Response {
 /// `GET /customers/{id}/edit`.
 pub async fn edit(s: Signed, PathId(id): PathId) -> Result<Response, UiError> {
     let c = customers::get(&s.app, &s.ctx, id).await?;
-    Ok(form_page(s.chrome, "取引先の編集", format!("/customers/{id}"), form_of(&c)).into_response())
+    let names = invoicepilot_app::bank::payer_names(&s.app, &s.ctx, id).await?;
+    let mut page = form_page(s.chrome, "取引先の編集", format!("/customers/{id}"), form_of(&c));
+    page.payer_names = Some((id, names.into_iter().map(|n| (n.id, n.raw)).collect()));
+    Ok(page.into_response())
+}
+
+/// `POST /customers/{id}/payer-names`: remembers a payer name typed by hand.
+pub async fn add_payer_name(s: Signed, PathId(id): PathId, FormFields(f): FormFields) -> Result<Response, UiError> {
+    let input = invoicepilot_app::bank::PayerNameInput { name: f.text("name") };
+    match invoicepilot_app::bank::add_payer_name(&s.app, &s.ctx, id, input).await {
+        Ok(_) => Ok(axum::response::Redirect::to(&format!("/customers/{id}/edit")).into_response()),
+        Err(invoicepilot_app::AppError::Validation(_)) => {
+            Err(UiError::BadRequest("振込名義をカナで入力してください（法人格だけの名義は登録できません）。".into()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /payer-names/{id}/delete`: forgets a remembered payer name.
+pub async fn forget_payer_name(s: Signed, PathId(id): PathId) -> Result<Response, UiError> {
+    let customer = invoicepilot_app::bank::forget_payer_name(&s.app, &s.ctx, id).await?;
+    Ok(axum::response::Redirect::to(&format!("/customers/{customer}/edit")).into_response())
 }
 
 /// `POST /customers/{id}`: saves with the version the form was loaded at.

@@ -36,6 +36,13 @@ impl Lang {
 
 /// Japanese → English.
 const EN: &[(&str, &str)] = &[
+    ("記憶した振込名義", "Remembered payer names"),
+    (
+        "カナのほかに、入金消込でこの取引先と判定する振込依頼人名です。",
+        "Besides the kana reading, bank payer names that identify this customer when matching.",
+    ),
+    ("まだありません。", "None yet."),
+    ("名義を追加", "Add a name"),
     ("下書きを作成", "Create a draft"),
     ("何か月ごと", "Every N months"),
     ("作成方法", "What to do"),

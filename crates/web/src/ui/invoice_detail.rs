@@ -114,9 +114,9 @@ impl InvoicePage {
         self.status_code == InvoiceStatus::Issued.code() || self.status_code == InvoiceStatus::PartiallyPaid.code()
     }
 
-    /// True when void is allowed (issued, nothing allocated).
+    /// True when void is allowed (issued, nothing allocated or credited).
     pub fn can_void(&self) -> bool {
-        self.status_code == InvoiceStatus::Issued.code()
+        self.status_code == InvoiceStatus::Issued.code() && self.credit_notes.is_empty()
     }
 }
 
@@ -343,6 +343,7 @@ fn conflict_message(action: Action, m: &str) -> &'static str {
             "入金が消し込まれているため取り消せません。先に入金を取り消してください。"
         }
         Action::Void if m.contains("is paid") => "入金済みの請求書は取り消せません。",
+        Action::Void if m.contains("credit notes") => "返還インボイスを発行済みの請求書は取り消せません。",
         Action::Void if m.contains("already void") => "この請求書はすでに取り消されています。",
         Action::Void => "下書きには番号がないため取り消せません。削除してください。",
         Action::Delete => "発行済みの請求書は削除できません（取消のみ可能です）。",

@@ -63,6 +63,8 @@ fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("POST", "/customers", post(customers::create)),
         ("GET", "/customers/{id}/edit", get(customers::edit)),
         ("POST", "/customers/{id}", post(customers::update)),
+        ("POST", "/customers/{id}/payer-names", post(customers::add_payer_name)),
+        ("POST", "/payer-names/{id}/delete", post(customers::forget_payer_name)),
         ("GET", "/invoices", get(invoices::list)),
         ("GET", "/invoices.csv", get(invoices::csv)),
         ("GET", "/invoices/new", get(invoice_editor::new)),

@@ -450,3 +450,124 @@ async fn a_viewer_sees_the_queue_but_cannot_import() {
         app.client.get(format!("{}/api/v1/bank-transactions", app.address)).bearer_auth(&token).send().await.unwrap();
     assert_eq!(r.status(), 200);
 }
+
+/// An 入出金取引明細 (03) of `(reference, date, in?, amount, payer, edi)`, records unseparated.
+fn zengin03(rows: &[(&str, &str, bool, i64, &str, &str)]) -> Vec<u8> {
+    let mut recs = vec![record(&[
+        (1, 1, "1"),
+        (2, 2, "03"),
+        (4, 1, "0"),
+        (5, 6, "081201"),
+        (11, 6, "081101"),
+        (17, 6, "081130"),
+        (23, 4, "0005"),
+        (27, 15, "ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ"),
+        (42, 3, "001"),
+        (45, 15, "ﾎﾝﾃﾝ"),
+        (60, 3, "000"),
+        (63, 1, "1"),
+        (64, 10, "0001234567"),
+        (74, 40, "ｶ)ﾃｽﾄ"),
+        (114, 1, "1"),
+        (116, 14, "1000000"),
+    ])];
+    let (mut n_in, mut sum_in, mut n_out, mut sum_out) = (0, 0, 0, 0);
+    for (reference, date, incoming, amount, payer, edi) in rows {
+        let a = amount.to_string();
+        recs.push(record(&[
+            (1, 1, "2"),
+            (2, 8, reference),
+            (10, 6, date),
+            (16, 6, date),
+            (22, 1, if *incoming { "1" } else { "2" }),
+            (23, 2, if *incoming { "11" } else { "14" }),
+            (25, 12, &a),
+            (37, 12, "0"),
+            (82, 48, payer),
+            (130, 15, "ﾕｳﾁﾖ"),
+            (160, 20, if *incoming { "ﾌﾘｺﾐ" } else { "ﾔﾁﾝ" }),
+            (180, 20, edi),
+        ]));
+        if *incoming {
+            n_in += 1;
+            sum_in += amount;
+        } else {
+            n_out += 1;
+            sum_out += amount;
+        }
+    }
+    let closing = (1_000_000 + sum_in - sum_out).to_string();
+    let t = [n_in.to_string(), sum_in.to_string(), n_out.to_string(), sum_out.to_string(), (rows.len()).to_string()];
+    recs.push(record(&[
+        (1, 1, "8"),
+        (2, 6, &t[0]),
+        (8, 13, &t[1]),
+        (21, 6, &t[2]),
+        (27, 13, &t[3]),
+        (40, 1, "1"),
+        (41, 14, &closing),
+        (55, 7, &t[4]),
+    ]));
+    recs.push(record(&[(1, 1, "9")]));
+    recs.concat()
+}
+
+#[tokio::test]
+async fn an_account_statement_stores_withdrawals_without_queueing_them() {
+    let app = spawn_app().await;
+    let c = customer(&app, "株式会社青山商事", "アオヤマショウジ", json!({})).await;
+    let inv = invoice(&app, c, 98_600, "10", "2026-11-01").await;
+    let number = inv["number"].as_str().unwrap().to_owned();
+    let file = zengin03(&[
+        ("00000001", "081110", true, 220_000, "ﾕ)ｻｸﾗﾃﾞｻﾞｲﾝ", ""),
+        ("00000002", "081115", false, 55_000, "", ""),
+        ("00000003", "081130", true, 108_460, "ｱｵﾔﾏｼﾖｳｼﾞ", &number),
+    ]);
+    let r = app.raw("POST", "/api/v1/bank-statements", file, None).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(counts(&r.body), [3, 0, 1, 0, 1], "{:?}", r.body);
+    assert_eq!(get_invoice(&app, &inv["id"]).await["status"], "paid");
+    let out = app.get("/api/v1/bank-transactions?status=outgoing").await.body;
+    assert_eq!(out["items"][0]["amount"], -55_000);
+    assert_eq!(app.get("/api/v1/bank-statements").await.body["items"][0]["format"], "zengin_03");
+    books_balance(&app).await;
+}
+
+#[tokio::test]
+async fn a_cp932_bank_csv_is_read_with_its_preset_and_japanese_intact() {
+    let app = spawn_app().await;
+    let c = customer(&app, "合同会社さくらデザイン", "サクラデザイン", json!({})).await;
+    let inv = invoice(&app, c, 200_000, "10", "2026-11-01").await;
+    let text = "\"日付\",\"摘要\",\"摘要内容\",\"支払い金額\",\"預かり金額\",\"差引残高\",\"メモ\",\"未資金化区分\",\"入払区分\"\r\n\
+                \"2026/11/10\",\"振込１\",\"ﾕ)ｻｸﾗﾃﾞｻﾞｲﾝ\",\"\",\"220,000\",\"1,220,000\",\"\",\"\",\"入金\"\r\n";
+    let (bytes, _, bad) = encoding_rs::SHIFT_JIS.encode(text);
+    assert!(!bad);
+    let r = app.raw("POST", "/api/v1/bank-statements?format=csv:mufg", bytes.into_owned(), Some("text/csv")).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(counts(&r.body), [1, 0, 1, 0, 0], "{:?}", r.body);
+    assert_eq!(get_invoice(&app, &inv["id"]).await["status"], "paid");
+    let t = &app.get("/api/v1/bank-transactions").await.body["items"][0];
+    assert_eq!(t["payer_name"], "ﾕ)ｻｸﾗﾃﾞｻﾞｲﾝ");
+    assert_eq!(app.get("/api/v1/bank-statements").await.body["items"][0]["format"], "csv:mufg");
+}
+
+#[tokio::test]
+async fn remembered_payer_names_are_listed_added_and_forgotten() {
+    let app = spawn_app().await;
+    let c = customer(&app, "株式会社青山商事", "アオヤマショウジ", json!({})).await;
+    let r = app.post(&format!("/api/v1/customers/{c}/payer-names"), json!({"name": "ｱｵﾔﾏ ｹｲﾘ(ｶ"})).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(r.body[0]["name"], "ｱｵﾔﾏｹｲﾘ");
+    // Once only.
+    let again = app.post(&format!("/api/v1/customers/{c}/payer-names"), json!({"name": "アオヤマ　ケイリ"})).await;
+    assert_eq!(again.body.as_array().unwrap().len(), 1);
+    assert_problem(&app.post(&format!("/api/v1/customers/{c}/payer-names"), json!({"name": "(ｶ)"})).await, 422);
+    let inv = invoice(&app, c, 10_000, "10", "2026-11-01").await;
+    let out = import(&app, sbi(&[("2026/11/30", "ｱｵﾔﾏ ｹｲﾘ", 11_000, "-")])).await;
+    assert_eq!(counts(&out)[2], 1, "{out:?}");
+    assert_eq!(get_invoice(&app, &inv["id"]).await["status"], "paid");
+    let id = r.body[0]["id"].as_i64().unwrap();
+    assert_eq!(app.req("DELETE", &format!("/api/v1/payer-names/{id}"), None, &[]).await.status, 204);
+    assert!(app.get(&format!("/api/v1/customers/{c}/payer-names")).await.body.as_array().unwrap().is_empty());
+    assert_eq!(app.req("DELETE", &format!("/api/v1/payer-names/{id}"), None, &[]).await.status, 404);
+}

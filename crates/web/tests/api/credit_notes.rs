@@ -48,6 +48,9 @@ async fn a_credit_note_of_ten_thousand_yen_or_more_is_numbered_and_lowers_the_ba
     assert_eq!(next.body["number"], "C-2026-0002");
     let report = invoicepilot_app::check::run(&app.app).await.unwrap();
     assert!(report.violations.is_empty(), "{:?}", report.violations);
+    // A credited sale cannot be voided away from under its credit notes.
+    let void = app.post(&format!("/api/v1/invoices/{}/void", inv["id"]), json!({"reason": "誤り"})).await;
+    assert_problem(&void, 409);
 
     // The invoice's audit history carries the links.
     let audit = app.get(&format!("/api/v1/audit-logs?target_type=invoice&target_id={}", inv["id"])).await.body;

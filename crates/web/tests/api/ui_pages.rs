@@ -609,3 +609,23 @@ async fn recurring_schedules_and_summary_invoices_are_made_in_the_ui() {
     assert_eq!(none.status(), 400);
     assert!(none.text().await.unwrap().contains("下書きの請求書（納品分）がありません"));
 }
+
+#[tokio::test]
+async fn remembered_payer_names_are_managed_on_the_customer_page() {
+    let app = spawn_app().await;
+    let c = app.customer("株式会社青山商事").await;
+    let ui = signed_in(&app, "keiri@example.jp", Role::Accountant).await;
+    let r = ui
+        .post(format!("{}/customers/{c}/payer-names", app.address))
+        .form(&[("name", "ｱｵﾔﾏ ｹｲﾘ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page = ui.get(format!("{}/customers/{c}/edit", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("ｱｵﾔﾏ ｹｲﾘ") && page.contains("id=\"payer-names\""), "{page}");
+    let id = app.get(&format!("/api/v1/customers/{c}/payer-names")).await.body[0]["id"].as_i64().unwrap();
+    let r = ui.post(format!("{}/payer-names/{id}/delete", app.address)).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(app.get(&format!("/api/v1/customers/{c}/payer-names")).await.body.as_array().unwrap().is_empty());
+}
