@@ -66,6 +66,7 @@ pub const UI_ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/invoices/{id}/void", Needs(ManageInvoices)),
     ("POST", "/invoices/{id}/correct", Needs(ManageInvoices)),
     ("POST", "/invoices/{id}/credit-notes", Needs(ManageInvoices)),
+    ("GET", "/credit-notes", Needs(Read)),
     ("GET", "/credit-notes/{id}/pdf", Needs(Read)),
     ("POST", "/invoices/{id}/send", Needs(ManageInvoices)),
     ("POST", "/invoices/{id}/issue-and-send", Needs(ManageInvoices)),

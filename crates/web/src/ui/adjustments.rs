@@ -115,6 +115,101 @@ pub async fn create_credit(s: Signed, PathId(id): PathId, FormFields(f): FormFie
     }
 }
 
+/// A row of the credit-note search.
+pub struct CreditListRow {
+    pub row: CreditRow,
+    pub customer: String,
+    pub invoice_id: i64,
+}
+
+/// `GET /credit-notes`: the 電帳法 search of credit notes (date, amount, counterparty).
+#[derive(askama::Template, askama_web::WebTemplate)]
+#[template(path = "credit_notes.html")]
+pub struct CreditNotesPage {
+    pub chrome: super::session::Chrome,
+    pub customers: Vec<(i64, String)>,
+    pub from: String,
+    pub to: String,
+    pub min: String,
+    pub max: String,
+    pub customer_id: String,
+    pub rows: Vec<CreditListRow>,
+    pub next_cursor: Option<String>,
+    pub query: String,
+}
+
+/// `GET /credit-notes?credited_on_from&credited_on_to&total_min&total_max&customer_id`.
+pub async fn list(s: Signed, QueryFields(q): QueryFields) -> Result<Response, UiError> {
+    let amount = |k: &str| -> Result<Option<i64>, UiError> {
+        match q.text(k) {
+            None => Ok(None),
+            Some(v) => parse_amount(&v)
+                .map(Some)
+                .ok_or_else(|| UiError::BadRequest("金額は数字（例: 10000）で入力してください。".into())),
+        }
+    };
+    let filter = credit_notes::CreditNoteFilter {
+        invoice_id: None,
+        customer_id: q.text("customer_id").and_then(|c| c.parse().ok()),
+        credited_on_from: q.text("credited_on_from"),
+        credited_on_to: q.text("credited_on_to"),
+        total_min: amount("total_min")?,
+        total_max: amount("total_max")?,
+    };
+    let page = invoicepilot_app::pagination::PageRequest::parse(Some(50), q.get("cursor"))?;
+    let found = credit_notes::list(&s.app, &s.ctx, filter, page).await.map_err(|e| match e {
+        AppError::Validation(_) => UiError::BadRequest("日付は YYYY-MM-DD で入力してください。".into()),
+        other => other.into(),
+    })?;
+    let customers = super::invoices::customer_choices(&s.app, &s.ctx).await?;
+    let name_of = |id: i64| customers.iter().find(|c| c.0 == id).map(|c| c.1.clone()).unwrap_or_default();
+    let rows = found
+        .items
+        .into_iter()
+        .map(|n| CreditListRow {
+            customer: name_of(n.customer_id),
+            invoice_id: n.invoice_id,
+            row: CreditRow {
+                id: n.id,
+                number: n.number.unwrap_or_default(),
+                credited_on: jp_date(&n.credited_on),
+                kind: kind_label(&n.kind),
+                reason: n.reason,
+                total: yen(n.total),
+                omitted: n.document_omitted,
+            },
+        })
+        .collect();
+    let keep = ["credited_on_from", "credited_on_to", "total_min", "total_max", "customer_id"];
+    let query =
+        keep.iter().filter_map(|k| q.text(k).map(|v| format!("{k}={}", urlencoding(&v)))).collect::<Vec<_>>().join("&");
+    Ok(CreditNotesPage {
+        chrome: s.chrome.clone_at("invoices"),
+        from: q.raw("credited_on_from"),
+        to: q.raw("credited_on_to"),
+        min: q.raw("total_min"),
+        max: q.raw("total_max"),
+        customer_id: q.raw("customer_id"),
+        customers,
+        rows,
+        next_cursor: found.next_cursor,
+        query,
+    }
+    .into_response())
+}
+
+fn urlencoding(v: &str) -> String {
+    v.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 /// `GET /credit-notes/{id}/pdf`.
 pub async fn credit_pdf(s: Signed, PathId(id): PathId, QueryFields(q): QueryFields) -> Result<Response, UiError> {
     let p = invoicepilot_app::documents::credit_note_pdf(&s.app, &s.ctx, id).await?;

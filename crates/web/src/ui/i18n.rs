@@ -36,6 +36,9 @@ impl Lang {
 
 /// Japanese → English.
 const EN: &[(&str, &str)] = &[
+    ("返還インボイス", "Credit notes"),
+    ("返還日（から）", "Credit date (from)"),
+    ("返還日（まで）", "Credit date (to)"),
     ("記憶した振込名義", "Remembered payer names"),
     (
         "カナのほかに、入金消込でこの取引先と判定する振込依頼人名です。",

@@ -78,6 +78,7 @@ fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("POST", "/invoices/{id}/void", post(invoice_detail::void)),
         ("POST", "/invoices/{id}/correct", post(adjustments::correct)),
         ("POST", "/invoices/{id}/credit-notes", post(adjustments::create_credit)),
+        ("GET", "/credit-notes", get(adjustments::list)),
         ("GET", "/credit-notes/{id}/pdf", get(adjustments::credit_pdf)),
         ("POST", "/invoices/{id}/send", post(invoice_detail::send)),
         ("POST", "/invoices/{id}/issue-and-send", post(invoice_detail::issue_and_send)),

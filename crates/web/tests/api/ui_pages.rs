@@ -425,6 +425,15 @@ async fn the_invoice_page_issues_credit_notes_and_starts_corrections() {
     assert!(page.contains("C-2026-0001") && page.contains("¥12,000"), "{page}");
     // Credited: no correction any more.
     assert!(!page.contains("id=\"correct\""), "{page}");
+    let found = ui
+        .get(format!("{}/credit-notes?credited_on_from=2026-12-01&total_max=12000", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert!(found.text().await.unwrap().contains("C-2026-0001"));
+    let none =
+        ui.get(format!("{}/credit-notes?total_min=20000", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(!none.contains("C-2026-0001") && none.contains("返品・値引きはありません。"), "{none}");
     let note = app.get(&format!("/api/v1/credit-notes?invoice_id={id}")).await.body["items"][0]["id"].as_i64().unwrap();
     let pdf = ui.get(format!("{}/credit-notes/{note}/pdf", app.address)).send().await.unwrap();
     assert_eq!(pdf.status(), 200);
