@@ -81,9 +81,35 @@ fn text(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_owned).filter(|s| !s.trim().is_empty())
 }
 
-fn lines_of(v: &InvoiceView) -> (Vec<Line>, Vec<RateTotal>) {
-    let lines = v
-        .lines
+/// The issuer as a document prints it, from a frozen (or current) snapshot.
+fn issuer_of(v: &Value) -> Issuer {
+    Issuer {
+        name: text(v, "name").unwrap_or_default(),
+        postal_code: text(v, "postal_code"),
+        address: text(v, "address"),
+        phone: text(v, "phone"),
+        registration_number: text(v, "registration_number"),
+    }
+}
+
+/// The addressee as a document prints it, from a frozen (or current) snapshot.
+fn addressee_of(v: &Value) -> Addressee {
+    Addressee {
+        name: text(v, "name").unwrap_or_default(),
+        honorific: text(v, "honorific").unwrap_or_else(|| "御中".into()),
+        postal_code: text(v, "postal_code"),
+        address: text(v, "address"),
+    }
+}
+
+/// Per-rate totals as a document prints them.
+fn rates_of(breakdown: &[crate::invoices::RateTotalView]) -> Vec<RateTotal> {
+    breakdown.iter().map(|r| RateTotal { rate: r.rate.clone(), taxable_amount: r.taxable_amount, tax: r.tax }).collect()
+}
+
+/// Lines as a document prints them.
+fn printed_lines(lines: &[crate::invoices::LineView]) -> Vec<Line> {
+    lines
         .iter()
         .map(|l| Line {
             description: l.description.clone(),
@@ -93,13 +119,11 @@ fn lines_of(v: &InvoiceView) -> (Vec<Line>, Vec<RateTotal>) {
             amount: l.amount,
             tax_rate: l.tax_rate.clone(),
         })
-        .collect();
-    let rates = v
-        .tax_breakdown
-        .iter()
-        .map(|r| RateTotal { rate: r.rate.clone(), taxable_amount: r.taxable_amount, tax: r.tax })
-        .collect();
-    (lines, rates)
+        .collect()
+}
+
+fn lines_of(v: &InvoiceView) -> (Vec<Line>, Vec<RateTotal>) {
+    (printed_lines(&v.lines), rates_of(&v.tax_breakdown))
 }
 
 fn banks_of(accounts: &Value) -> Vec<BankAccount> {
@@ -165,19 +189,8 @@ async fn document_of(app: &App, ctx: &Ctx, v: &InvoiceView) -> Result<Document, 
         issue_date: v.issue_date.clone(),
         due_date: v.due_date.clone(),
         draft,
-        issuer: Issuer {
-            name: text(&issuer_json, "name").unwrap_or_default(),
-            postal_code: text(&issuer_json, "postal_code"),
-            address: text(&issuer_json, "address"),
-            phone: text(&issuer_json, "phone"),
-            registration_number: text(&issuer_json, "registration_number"),
-        },
-        addressee: Addressee {
-            name: text(&customer_json, "name").unwrap_or_default(),
-            honorific: text(&customer_json, "honorific").unwrap_or_else(|| "御中".into()),
-            postal_code: text(&customer_json, "postal_code"),
-            address: text(&customer_json, "address"),
-        },
+        issuer: issuer_of(&issuer_json),
+        addressee: addressee_of(&customer_json),
         subject: None,
         lines,
         rates,
@@ -378,26 +391,11 @@ pub async fn credit_note_pdf(app: &App, ctx: &Ctx, id: i64) -> Result<Pdf, AppEr
         issue_date: note.credited_on.clone(),
         due_date: None,
         draft: false,
-        issuer: Issuer {
-            name: text(&issuer_json, "name").unwrap_or_default(),
-            postal_code: text(&issuer_json, "postal_code"),
-            address: text(&issuer_json, "address"),
-            phone: text(&issuer_json, "phone"),
-            registration_number: text(&issuer_json, "registration_number"),
-        },
-        addressee: Addressee {
-            name: text(&customer_json, "name").unwrap_or_default(),
-            honorific: text(&customer_json, "honorific").unwrap_or_else(|| "御中".into()),
-            postal_code: text(&customer_json, "postal_code"),
-            address: text(&customer_json, "address"),
-        },
+        issuer: issuer_of(&issuer_json),
+        addressee: addressee_of(&customer_json),
         subject: Some(note.reason.clone()),
         lines,
-        rates: note
-            .tax_breakdown
-            .iter()
-            .map(|r| RateTotal { rate: r.rate.clone(), taxable_amount: r.taxable_amount, tax: r.tax })
-            .collect(),
+        rates: rates_of(&note.tax_breakdown),
         subtotal: note.subtotal,
         tax_total: note.tax_total,
         total: note.total,
@@ -447,37 +445,11 @@ pub async fn quote_pdf(app: &App, ctx: &Ctx, id: i64) -> Result<Pdf, AppError> {
         issue_date: q.issue_date.clone(),
         due_date: Some(q.valid_until.clone()),
         draft,
-        issuer: Issuer {
-            name: text(&issuer_json, "name").unwrap_or_default(),
-            postal_code: text(&issuer_json, "postal_code"),
-            address: text(&issuer_json, "address"),
-            phone: text(&issuer_json, "phone"),
-            registration_number: text(&issuer_json, "registration_number"),
-        },
-        addressee: Addressee {
-            name: text(&customer_json, "name").unwrap_or_default(),
-            honorific: text(&customer_json, "honorific").unwrap_or_else(|| "御中".into()),
-            postal_code: text(&customer_json, "postal_code"),
-            address: text(&customer_json, "address"),
-        },
+        issuer: issuer_of(&issuer_json),
+        addressee: addressee_of(&customer_json),
         subject: q.subject.clone(),
-        lines: q
-            .lines
-            .iter()
-            .map(|l| Line {
-                description: l.description.clone(),
-                quantity: l.quantity.clone(),
-                unit: l.unit.clone(),
-                unit_price: l.unit_price,
-                amount: l.amount,
-                tax_rate: l.tax_rate.clone(),
-            })
-            .collect(),
-        rates: q
-            .tax_breakdown
-            .iter()
-            .map(|r| RateTotal { rate: r.rate.clone(), taxable_amount: r.taxable_amount, tax: r.tax })
-            .collect(),
+        lines: printed_lines(&q.lines),
+        rates: rates_of(&q.tax_breakdown),
         subtotal: q.subtotal,
         tax_total: q.tax_total,
         total: q.total,

@@ -3,8 +3,8 @@
 //! the original in the same transaction with the link back. Both stay, both are audited.
 
 use super::draft::{create_draft_in, lock_invoice};
-use super::input::{InvoiceInput, LineInputDto, QuantityValue};
-use super::view::InvoiceView;
+use super::input::InvoiceInput;
+use super::view::{InvoiceView, LineView};
 use crate::App;
 use crate::audit::{self, AuditEntry};
 use crate::clock::db_now;
@@ -62,20 +62,7 @@ pub async fn start_correction(app: &App, ctx: &Ctx, id: i64) -> Result<InvoiceVi
         prices_include_tax: Some(original.prices_include_tax),
         withholding: Some(original.withholding),
         notes: original.notes.clone(),
-        lines: Some(
-            original
-                .lines
-                .iter()
-                .map(|l| LineInputDto {
-                    description: Some(l.description.clone()),
-                    quantity: Some(QuantityValue::Text(l.quantity.clone())),
-                    unit: Some(l.unit.clone()),
-                    unit_price: Some(l.unit_price),
-                    tax_rate: Some(l.tax_rate.clone()),
-                    amount: None,
-                })
-                .collect(),
-        ),
+        lines: Some(original.lines.iter().map(LineView::as_input).collect()),
         id: None,
         version: None,
     };

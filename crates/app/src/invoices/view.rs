@@ -28,6 +28,20 @@ pub struct LineView {
     pub amount: i64,
 }
 
+impl LineView {
+    /// The same line as a request would send it (a copy into a new draft).
+    pub fn as_input(&self) -> super::input::LineInputDto {
+        super::input::LineInputDto {
+            description: Some(self.description.clone()),
+            quantity: Some(super::input::QuantityValue::Text(self.quantity.clone())),
+            unit: Some(self.unit.clone()),
+            unit_price: Some(self.unit_price),
+            tax_rate: Some(self.tax_rate.clone()),
+            amount: None,
+        }
+    }
+}
+
 /// One rate's figures.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct RateTotalView {

@@ -11,8 +11,7 @@ use crate::context::Ctx;
 use crate::customers;
 use crate::error::AppError;
 use crate::invoices::{
-    InvoiceInput, InvoiceView, LineInputDto, LineView, QuantityValue, customer_snapshot, insert_draft, issuer_snapshot,
-    prepare_draft,
+    InvoiceInput, InvoiceView, LineView, customer_snapshot, insert_draft, issuer_snapshot, prepare_draft,
 };
 use crate::numbering::{ensure_counter, take_next};
 use chrono::Datelike;
@@ -136,19 +135,7 @@ pub async fn accept(app: &App, ctx: &Ctx, id: i64) -> Result<AcceptedQuote, AppE
         prices_include_tax: Some(q.prices_include_tax),
         withholding: None,
         notes,
-        lines: Some(
-            lines
-                .iter()
-                .map(|l| LineInputDto {
-                    description: Some(l.description.clone()),
-                    quantity: Some(QuantityValue::Text(l.quantity.clone())),
-                    unit: Some(l.unit.clone()),
-                    unit_price: Some(l.unit_price),
-                    tax_rate: Some(l.tax_rate.clone()),
-                    amount: None,
-                })
-                .collect(),
-        ),
+        lines: Some(lines.iter().map(LineView::as_input).collect()),
         id: None,
         version: None,
     };
