@@ -27,7 +27,7 @@ fn parse_line(l: &LineInputDto) -> Option<LineInput> {
         Some(super::QuantityValue::Number(n)) => n.to_string().parse().ok()?,
         None => return None,
     };
-    let unit_price = l.unit_price.filter(|p| p.abs() <= MAX_AMOUNT)?;
+    let unit_price = l.unit_price.filter(|p| p.unsigned_abs() <= MAX_AMOUNT as u64)?;
     let rate: TaxRate = l.tax_rate.as_deref()?.parse().ok()?;
     Some(LineInput { quantity, unit_price: Yen(unit_price), rate })
 }

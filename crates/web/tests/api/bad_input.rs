@@ -143,3 +143,24 @@ async fn a_lost_database_is_503_not_500() {
     let detail = r.body["detail"].as_str().unwrap();
     assert!(!detail.contains("sqlx") && !detail.contains("pool"), "no internals: {detail}");
 }
+
+/// Found by schemathesis: `i64::MIN` as a unit price overflowed `abs()` (a 500 in debug
+/// builds, a limit silently passed in release) on every endpoint taking lines.
+#[tokio::test]
+async fn the_most_negative_unit_price_is_refused_everywhere() {
+    let app = spawn_app().await;
+    let c = app.customer("A").await;
+    let line = serde_json::json!([{"description": "x", "quantity": "1", "unit": "式", "unit_price": i64::MIN, "tax_rate": "10"}]);
+    for (path, body) in [
+        ("/api/v1/invoices", serde_json::json!({"customer_id": c, "lines": line})),
+        ("/api/v1/quotes", serde_json::json!({"customer_id": c, "lines": line})),
+        (
+            "/api/v1/recurring-invoices",
+            serde_json::json!({"customer_id": c, "day_of_month": 1, "start_period": "2026-12", "lines": line}),
+        ),
+    ] {
+        let r = app.post(path, body).await;
+        assert_problem(&r, 422);
+        assert_eq!(r.body["errors"][0]["field"], "lines[0].unit_price", "{path}: {:?}", r.body);
+    }
+}
