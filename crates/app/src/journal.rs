@@ -1,9 +1,8 @@
 //! Accounting exports: the period's sales (issued invoices and credit notes, one entry per
 //! rate) and receipts (payments, reversals swapped, withholding and deducted fees booked)
 //! as journal rows for 弥生会計 (仕訳日記帳, 弥生インポート形式), マネーフォワード クラウド会計
-//! (仕訳帳インポート) and freee (取引インポート: one 収入 per invoice and rate, settled in the
-//! same row when paid — freee takes receipts as settlements of its 取引, not as journals),
-//! and the payment register. Cells go through `export::cell` (formula-safe).
+//! (仕訳帳インポート) and freee (sales as 取引インポート, one 収入 per invoice and rate left
+//! 未決済; receipts as a 仕訳インポート journal clearing 売掛金), and the payment register. Cells go through `export::cell` (formula-safe).
 
 use crate::App;
 use crate::context::Ctx;
@@ -13,7 +12,7 @@ use crate::input::Checker;
 use crate::invoices::RateTotalView;
 use chrono::NaiveDate;
 use invoicepilot_domain::{InvoiceStatus, Permission};
-use invoicepilot_store::entity::{credit_note, customer, invoice, payment, payment_allocation};
+use invoicepilot_store::entity::{credit_note, customer, invoice, payment};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -252,16 +251,14 @@ pub async fn export_journal(
     {
         c.push("to", "invalid", "to must not be before from");
     }
-    if fmt == Some(JournalFormat::Freee) && k == Some(JournalKind::Receipts) {
-        c.push("kind", "invalid", "freee takes receipts as the settlement of each sale: export kind=sales");
-    }
     c.finish(|| ())?;
     let (fmt, k, from_d, to_d) =
         (fmt.expect("checked"), k.expect("checked"), from_d.expect("checked"), to_d.expect("checked"));
     let rows = match fmt {
         JournalFormat::Yayoi => yayoi(&entries(app, ctx, k, from_d, to_d).await?),
         JournalFormat::MoneyForward => moneyforward(&entries(app, ctx, k, from_d, to_d).await?),
-        JournalFormat::Freee => freee(app, ctx, from_d, to_d).await?,
+        JournalFormat::Freee if k == JournalKind::Sales => freee(app, ctx, from_d, to_d).await?,
+        JournalFormat::Freee => freee_journal(&entries(app, ctx, k, from_d, to_d).await?),
     };
     if rows.len() > MAX_ROWS {
         return Err(AppError::Validation(vec![crate::FieldError::new(
@@ -415,10 +412,9 @@ fn freee_tax(rate: &str) -> &'static str {
     }
 }
 
-/// One 収入 per invoice and rate; a fully paid invoice carries its last receipt date and
-/// account, split over its rates.
+/// One 収入 per invoice and rate, left 未決済: receipts come as journals (`freee_receipts`),
+/// which clear the 売掛金 these create.
 async fn freee(app: &App, ctx: &Ctx, from: NaiveDate, to: NaiveDate) -> Result<Vec<Vec<String>>, AppError> {
-    let conn = app.db.conn();
     let invoices = invoice::Entity::find()
         .filter(invoice::Column::CompanyId.eq(ctx.company_id))
         .filter(invoice::Column::Status.ne(InvoiceStatus::Draft.code()))
@@ -426,38 +422,12 @@ async fn freee(app: &App, ctx: &Ctx, from: NaiveDate, to: NaiveDate) -> Result<V
         .filter(invoice::Column::IssueDate.between(from, to))
         .order_by_asc(invoice::Column::IssueDate)
         .order_by_asc(invoice::Column::Id)
-        .all(conn)
+        .all(app.db.conn())
         .await?;
-    let ids: Vec<i64> = invoices.iter().map(|i| i.id).collect();
-    let allocs =
-        payment_allocation::Entity::find().filter(payment_allocation::Column::InvoiceId.is_in(ids)).all(conn).await?;
-    let pids: Vec<i64> = allocs.iter().map(|a| a.payment_id).collect();
-    let payments: HashMap<i64, payment::Model> = payment::Entity::find()
-        .filter(payment::Column::Id.is_in(pids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
     let mut rows = vec![FREEE_HEADER.iter().map(|h| cell(h)).collect::<Vec<_>>()];
     for inv in invoices {
         let rates: Vec<RateTotalView> = serde_json::from_str(&inv.tax_breakdown).unwrap_or_default();
-        let paid = inv.status == InvoiceStatus::Paid.code() && inv.amount_credited == 0 && inv.withholding_tax == 0;
-        let last = allocs
-            .iter()
-            .filter(|a| a.invoice_id == inv.id)
-            .filter_map(|a| payments.get(&a.payment_id))
-            .filter(|p| p.amount > 0)
-            .max_by_key(|p| (p.received_on, p.id));
         for r in &rates {
-            let (date, account, amount) = match (paid, last) {
-                (true, Some(p)) => (
-                    p.received_on.format("%Y/%m/%d").to_string(),
-                    account_of(&p.method, p.reference.as_deref()).to_owned(),
-                    number(r.amount_including_tax),
-                ),
-                _ => (String::new(), String::new(), String::new()),
-            };
             rows.push(vec![
                 cell("収入"),
                 cell(inv.number.as_deref().unwrap_or("")),
@@ -471,13 +441,86 @@ async fn freee(app: &App, ctx: &Ctx, from: NaiveDate, to: NaiveDate) -> Result<V
                 number(r.tax),
                 cell(inv.notes.as_deref().unwrap_or("")),
                 String::new(),
-                date,
-                cell(&account),
-                amount,
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+        }
+    }
+    // A 返品・値引 is a 支出 on 売上値引高 with the sale's 課税売上 tax category in freee.
+    let notes = credit_note::Entity::find()
+        .filter(credit_note::Column::CompanyId.eq(ctx.company_id))
+        .filter(credit_note::Column::Status.eq("issued"))
+        .filter(credit_note::Column::CreditedOn.between(from, to))
+        .order_by_asc(credit_note::Column::CreditedOn)
+        .order_by_asc(credit_note::Column::Id)
+        .all(app.db.conn())
+        .await?;
+    let names: HashMap<i64, String> = customer::Entity::find()
+        .filter(customer::Column::CompanyId.eq(ctx.company_id))
+        .all(app.db.conn())
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    for n in notes {
+        let rates: Vec<RateTotalView> = serde_json::from_str(&n.tax_breakdown).unwrap_or_default();
+        for r in &rates {
+            rows.push(vec![
+                cell("支出"),
+                cell(&n.number.clone().unwrap_or_else(|| format!("返還記録{}", n.id))),
+                n.credited_on.format("%Y/%m/%d").to_string(),
+                String::new(),
+                cell(names.get(&n.customer_id).map(String::as_str).unwrap_or("")),
+                cell("売上値引高"),
+                cell(freee_tax(&r.rate)),
+                number(r.amount_including_tax),
+                cell("内税"),
+                number(r.tax),
+                cell(&n.reason),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
             ]);
         }
     }
     Ok(rows)
+}
+
+/// The header of the journal freee's 仕訳インポート (振替伝票) reads, for receipts and the
+/// credit notes of the period.
+pub const FREEE_JOURNAL_HEADER: [&str; 10] = [
+    "取引日",
+    "借方勘定科目",
+    "借方取引先",
+    "借方税区分",
+    "借方金額",
+    "貸方勘定科目",
+    "貸方取引先",
+    "貸方税区分",
+    "貸方金額",
+    "摘要",
+];
+
+fn freee_journal(entries: &[Entry]) -> Vec<Vec<String>> {
+    let mut rows = vec![FREEE_JOURNAL_HEADER.iter().map(|h| cell(h)).collect::<Vec<_>>()];
+    for e in entries {
+        let partner = |s: &Side| if s.account == "売掛金" { s.sub.clone() } else { String::new() };
+        rows.push(vec![
+            e.date.format("%Y/%m/%d").to_string(),
+            cell(e.debit.account),
+            cell(&partner(&e.debit)),
+            cell(e.debit.tax),
+            number(e.debit.amount),
+            cell(e.credit.account),
+            cell(&partner(&e.credit)),
+            cell(e.credit.tax),
+            number(e.credit.amount),
+            cell(&e.memo),
+        ]);
+    }
+    rows
 }
 
 /// The header of the payment register (入金台帳).

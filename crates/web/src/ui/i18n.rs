@@ -93,10 +93,6 @@ const EN: &[(&str, &str)] = &[
     ("会計ソフト", "Accounting software"),
     ("会計ソフト用の仕訳", "Journal for accounting software"),
     ("入金台帳", "Payment register"),
-    (
-        "入金（freeeでは売上ファイルの決済欄に含まれます）",
-        "Receipts (for freee: in the sales file's settlement columns)",
-    ),
     ("売上（請求書・返還インボイス）", "Sales (invoices and credit notes)"),
     ("文字コード", "Encoding"),
     ("終了日", "To"),

@@ -95,9 +95,17 @@ async fn moneyforward_freee_and_the_payment_register_have_their_headers() {
     assert_eq!(rows.len(), 1 + 4);
     assert!(rows[1..].iter().all(|r| r[0] == "収入"));
     assert!(rows.iter().any(|r| r[1] == inv["number"].as_str().unwrap() && r[6] == "課税売上8%（軽）"));
-    let (status, _, _) =
+    // freee receipts: a 仕訳インポート journal (the payment and its reversal) clearing 売掛金.
+    let (status, _, bytes) =
         download(&app, "/api/v1/exports/journal?format=freee&kind=receipts&from=2026-11-01&to=2026-11-30").await;
-    assert_eq!(status, 422);
+    assert_eq!(status, 200);
+    let rows = records(&bytes, false);
+    assert_eq!(rows[0][..2], ["取引日", "借方勘定科目"]);
+    assert_eq!(rows.len(), 1 + 2);
+    assert_eq!(
+        (rows[1][1].as_str(), rows[1][5].as_str(), rows[1][6].as_str()),
+        ("普通預金", "売掛金", "株式会社青山商事")
+    );
 
     let (_, _, bytes) = download(&app, "/api/v1/exports/payments?from=2026-11-01&to=2026-11-30&encoding=cp932").await;
     let rows = records(&bytes, true);

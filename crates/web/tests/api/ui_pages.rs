@@ -494,7 +494,7 @@ async fn the_exports_page_downloads_journals_and_the_payment_register() {
         .unwrap();
     assert_eq!(r.status(), 200);
     let r = ui
-        .get(format!("{}/exports/journal.csv?format=freee&kind=receipts&from=2026-11-01&to=2026-11-30", app.address))
+        .get(format!("{}/exports/journal.csv?format=yayoi&kind=sales&from=2026-11-30&to=2026-11-01", app.address))
         .send()
         .await
         .unwrap();
