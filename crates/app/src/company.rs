@@ -240,6 +240,12 @@ pub async fn load(app: &App, company_id: i64) -> Result<CompanySettings, AppErro
     Ok(CompanySettings::from_model(m))
 }
 
+/// Today's date in the company's time zone (business dates: issue, due, booking, billing).
+pub async fn today(app: &App, company_id: i64) -> Result<chrono::NaiveDate, AppError> {
+    let tz = load(app, company_id).await?.model.time_zone;
+    Ok(crate::clock::today_in(app.clock.as_ref(), &tz))
+}
+
 /// Every company id and name, for operator commands.
 pub async fn list_all(app: &App) -> Result<Vec<company::Model>, AppError> {
     Ok(company::Entity::find().all(app.db.conn()).await?)

@@ -6,7 +6,7 @@
 
 use crate::App;
 use crate::audit::{self, AuditEntry};
-use crate::clock::{db_now, today_in};
+use crate::clock::db_now;
 use crate::company::{self, CompanySettings};
 use crate::context::Ctx;
 use crate::error::AppError;
@@ -229,10 +229,7 @@ impl Job for DunningRunJob {
             .ok_or_else(|| JobError::Permanent("payload without company_id".into()))?;
         let date = match job.payload["date"].as_str() {
             Some(d) => d.parse().map_err(|_| JobError::Permanent(format!("bad date {d}")))?,
-            None => {
-                let tz = company::load(app, company).await?.model.time_zone;
-                today_in(app.clock.as_ref(), &tz)
-            }
+            None => company::today(app, company).await?,
         };
         let s = run(app, company, date).await?;
         tracing::info!(company, %date, queued = s.queued, already = s.already_sent, skipped = s.skipped, "dunning run");

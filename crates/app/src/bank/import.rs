@@ -6,7 +6,7 @@ use super::matcher::{Book, Booking, book};
 use super::view::{StatementView, TransactionStatus};
 use crate::App;
 use crate::audit::{self, AuditEntry};
-use crate::clock::{db_now, today_in};
+use crate::clock::db_now;
 use crate::context::Ctx;
 use crate::documents::{put_blob, sha256_hex};
 use crate::error::{AppError, FieldError};
@@ -192,8 +192,7 @@ pub async fn import_statement(app: &App, ctx: &Ctx, input: StatementImport) -> R
             format!("statement files are limited to {} MiB", MAX_STATEMENT_BYTES / 1024 / 1024),
         )]));
     }
-    let tz = crate::company::load(app, ctx.company_id).await?.model.time_zone;
-    let today = today_in(app.clock.as_ref(), &tz);
+    let today = crate::company::today(app, ctx.company_id).await?;
     let parsed = parse(&input.bytes, input.format, today)?;
     let sha = sha256_hex(&input.bytes);
     if let Some(found) = find_statement(app.db.conn(), ctx.company_id, &sha).await? {

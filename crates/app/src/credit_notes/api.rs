@@ -4,7 +4,6 @@
 
 use super::{CreditAmount, CreditLine, CreditNoteView, CreditRequest, book_in, prepare_counter};
 use crate::App;
-use crate::clock::today_in;
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::input::Checker;
@@ -58,8 +57,7 @@ pub async fn create(app: &App, ctx: &Ctx, invoice_id: i64, input: CreditNoteInpu
         .one(app.db.conn())
         .await?
         .ok_or(AppError::NotFound("invoice"))?;
-    let tz = crate::company::load(app, ctx.company_id).await?.model.time_zone;
-    let today = today_in(app.clock.as_ref(), &tz);
+    let today = crate::company::today(app, ctx.company_id).await?;
     let mut c = Checker::default();
     let kind = match input.kind.as_deref() {
         None => Some(CreditKind::Discount),

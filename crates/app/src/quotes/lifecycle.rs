@@ -2,7 +2,7 @@
 //! frozen), then accepted — an invoice draft of the same lines in the same transaction —
 //! or declined. A sent quote past its validity is expired and cannot be accepted.
 
-use super::{QUOTE_SERIES, QuoteView, load, quote_view, today};
+use super::{QUOTE_SERIES, QuoteView, load, quote_view};
 use crate::App;
 use crate::audit::{self, AuditEntry};
 use crate::clock::db_now;
@@ -111,7 +111,7 @@ pub async fn issue(app: &App, ctx: &Ctx, id: i64) -> Result<QuoteView, AppError>
 pub async fn accept(app: &App, ctx: &Ctx, id: i64) -> Result<AcceptedQuote, AppError> {
     ctx.require(Permission::ManageInvoices)?;
     let q = load(app, ctx, id).await?;
-    let today = today(app, ctx.company_id).await?;
+    let today = company::today(app, ctx.company_id).await?;
     match super::shown_status(&q, today) {
         "sent" => {}
         "expired" => {

@@ -135,14 +135,10 @@ pub(crate) fn quote_view(m: quote::Model, today: NaiveDate) -> QuoteView {
     }
 }
 
-async fn today(app: &App, company_id: i64) -> Result<NaiveDate, AppError> {
-    let tz = company::load(app, company_id).await?.model.time_zone;
-    Ok(today_in(app.clock.as_ref(), &tz))
-}
-
-/// The priced content of a quote request.
+/// The priced content of a quote request, and the company's today it was priced on.
 struct Priced {
     am: quote::ActiveModel,
+    today: NaiveDate,
 }
 
 async fn price(app: &App, ctx: &Ctx, input: QuoteInput) -> Result<Priced, AppError> {
@@ -214,13 +210,14 @@ async fn price(app: &App, ctx: &Ctx, input: QuoteInput) -> Result<Priced, AppErr
             customer_name: Set(customer.name),
             ..Default::default()
         },
+        today,
     })
 }
 
 /// `POST /quotes`: a new draft.
 pub async fn create(app: &App, ctx: &Ctx, input: QuoteInput) -> Result<QuoteView, AppError> {
     ctx.require(Permission::ManageInvoices)?;
-    let Priced { mut am } = price(app, ctx, input).await?;
+    let Priced { mut am, today } = price(app, ctx, input).await?;
     let now = db_now(app.clock.as_ref());
     am.company_id = Set(ctx.company_id);
     am.status = Set("draft".into());
@@ -229,7 +226,7 @@ pub async fn create(app: &App, ctx: &Ctx, input: QuoteInput) -> Result<QuoteView
     am.updated_at = Set(now);
     let tx = app.db.begin_write().await?;
     let m = am.insert(&*tx).await?;
-    let v = quote_view(m, today(app, ctx.company_id).await?);
+    let v = quote_view(m, today);
     audit::append(
         app,
         &tx,
@@ -268,7 +265,7 @@ pub async fn update(
         return Err(AppError::Conflict(format!("quote {id} is {} and cannot be changed", before.status)));
     }
     let expected = if_match.ok_or(AppError::PreconditionRequired)?;
-    let Priced { mut am } = price(app, ctx, input).await?;
+    let Priced { mut am, today: t } = price(app, ctx, input).await?;
     am.version = Set(expected as i32 + 1);
     am.updated_at = Set(db_now(app.clock.as_ref()));
     let tx = app.db.begin_write().await?;
@@ -287,7 +284,6 @@ pub async fn update(
         return Err(AppError::VersionMismatch { current: now.version as i64 });
     }
     let after = quote::Entity::find_by_id(id).one(&*tx).await?.ok_or(AppError::NotFound("quote"))?;
-    let t = today(app, ctx.company_id).await?;
     let (bv, av) = (quote_view(before, t), quote_view(after, t));
     audit::append(
         app,
@@ -334,7 +330,7 @@ pub async fn delete(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Res
             action: "quote.deleted",
             target_type: "quote",
             target_id: Some(id),
-            changes: json!({"before": serde_json::to_value(quote_view(q, today(app, ctx.company_id).await?))?}),
+            changes: json!({"before": serde_json::to_value(quote_view(q, company::today(app, ctx.company_id).await?))?}),
         },
     )
     .await?;
@@ -346,7 +342,7 @@ pub async fn delete(app: &App, ctx: &Ctx, id: i64, if_match: Option<i64>) -> Res
 pub async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<QuoteView, AppError> {
     ctx.require(Permission::Read)?;
     let q = load(app, ctx, id).await?;
-    Ok(quote_view(q, today(app, ctx.company_id).await?))
+    Ok(quote_view(q, company::today(app, ctx.company_id).await?))
 }
 
 /// `GET /quotes`, newest first; `status` may be `expired`.
@@ -358,7 +354,7 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<QuoteView>, AppError> {
     ctx.require(Permission::Read)?;
-    let t = today(app, ctx.company_id).await?;
+    let t = company::today(app, ctx.company_id).await?;
     let mut q = quote::Entity::find().filter(quote::Column::CompanyId.eq(ctx.company_id));
     match status {
         None | Some("") => {}

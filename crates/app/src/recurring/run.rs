@@ -6,7 +6,7 @@
 
 use super::{Template, invoice_input};
 use crate::App;
-use crate::clock::{db_now, today_in};
+use crate::clock::db_now;
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::invoices::{insert_draft, prepare_draft};
@@ -36,8 +36,7 @@ pub struct RunSummary {
 /// company's time zone.
 pub async fn run_company(app: &App, company_id: i64) -> Result<RunSummary, AppError> {
     let ctx = Ctx::system(company_id);
-    let tz = crate::company::load(app, company_id).await?.model.time_zone;
-    let today = today_in(app.clock.as_ref(), &tz);
+    let today = crate::company::today(app, company_id).await?;
     let schedules = recurring_invoice::Entity::find()
         .filter(recurring_invoice::Column::CompanyId.eq(company_id))
         .filter(recurring_invoice::Column::Status.eq("active"))

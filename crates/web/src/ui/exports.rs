@@ -23,8 +23,7 @@ pub struct ExportsPage {
 
 /// `GET /exports`: last month by default.
 pub async fn show(s: Signed) -> Result<Response, UiError> {
-    let tz = invoicepilot_app::company::load(&s.app, s.ctx.company_id).await?.model.time_zone;
-    let today = invoicepilot_app::clock::today_in(s.app.clock.as_ref(), &tz);
+    let today = invoicepilot_app::company::today(&s.app, s.ctx.company_id).await?;
     let this_month = today.with_day0(0).unwrap_or(today);
     let from = this_month.checked_sub_months(chrono::Months::new(1)).unwrap_or(this_month);
     let to = this_month.pred_opt().unwrap_or(this_month);
