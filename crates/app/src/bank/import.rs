@@ -103,6 +103,16 @@ fn account_key(a: &BankAccountRef) -> String {
     format!("{}-{}-{}-{}", a.bank_code, a.branch_code, a.account_type, a.account_number)
 }
 
+/// The records a parser refused, `(line, field, why)`, as field errors `line[N].field`.
+fn bad_records(errs: impl Iterator<Item = (usize, String, String)>) -> AppError {
+    AppError::Validation(
+        errs.map(|(line, field, message)| {
+            FieldError::new(format!("line[{line}].{field}"), "invalid", format!("line {line}, {field}: {message}"))
+        })
+        .collect(),
+    )
+}
+
 fn parse(bytes: &[u8], format: ImportFormat, today: NaiveDate) -> Result<Parsed, AppError> {
     let zengin = match format {
         ImportFormat::Zengin => true,
@@ -110,19 +120,8 @@ fn parse(bytes: &[u8], format: ImportFormat, today: NaiveDate) -> Result<Parsed,
         ImportFormat::Auto => zengin::looks_like_zengin(bytes),
     };
     if zengin {
-        let statements = zengin::parse(bytes, today).map_err(|errs| {
-            AppError::Validation(
-                errs.into_iter()
-                    .map(|e| {
-                        FieldError::new(
-                            format!("line[{}].{}", e.record, e.field),
-                            "invalid",
-                            format!("line {}, {}: {}", e.record, e.field, e.message),
-                        )
-                    })
-                    .collect(),
-            )
-        })?;
+        let statements = zengin::parse(bytes, today)
+            .map_err(|errs| bad_records(errs.into_iter().map(|e| (e.record, e.field.to_owned(), e.message))))?;
         let kind = statements.first().map(|s| s.kind);
         let format = match kind {
             Some(ZenginKind::AccountStatement) => "zengin_03",
@@ -147,19 +146,8 @@ fn parse(bytes: &[u8], format: ImportFormat, today: NaiveDate) -> Result<Parsed,
             )])
         })?,
     };
-    let rows = csv_statement::parse(bytes, preset, today).map_err(|errs| {
-        AppError::Validation(
-            errs.into_iter()
-                .map(|e| {
-                    FieldError::new(
-                        format!("line[{}].{}", e.line, e.field),
-                        "invalid",
-                        format!("line {}, {}: {}", e.line, e.field, e.message),
-                    )
-                })
-                .collect(),
-        )
-    })?;
+    let rows = csv_statement::parse(bytes, preset, today)
+        .map_err(|errs| bad_records(errs.into_iter().map(|e| (e.line, e.field, e.message))))?;
     Ok(Parsed {
         format: preset.id.into(),
         accounts: vec![],
@@ -195,23 +183,21 @@ pub async fn import_statement(app: &App, ctx: &Ctx, input: StatementImport) -> R
     let today = crate::company::today(app, ctx.company_id).await?;
     let parsed = parse(&input.bytes, input.format, today)?;
     let sha = sha256_hex(&input.bytes);
+    // This very file again: every transaction in it is a duplicate, nothing is stored.
+    let known = |found: bank_statement::Model| ImportOutcome {
+        statement_id: found.id,
+        summary: ImportSummary { duplicates: parsed.rows.len() as i64, ..Default::default() },
+        known_file: true,
+    };
     if let Some(found) = find_statement(app.db.conn(), ctx.company_id, &sha).await? {
-        return Ok(ImportOutcome {
-            statement_id: found.id,
-            summary: ImportSummary { duplicates: parsed.rows.len() as i64, ..Default::default() },
-            known_file: true,
-        });
+        return Ok(known(found));
     }
     let stored = match store(app, ctx, &input, &parsed, &sha).await {
         Ok(s) => s,
         Err(e) => {
             // The same file imported concurrently: the other import stored it.
             if let Some(found) = find_statement(app.db.conn(), ctx.company_id, &sha).await? {
-                return Ok(ImportOutcome {
-                    statement_id: found.id,
-                    summary: ImportSummary { duplicates: parsed.rows.len() as i64, ..Default::default() },
-                    known_file: true,
-                });
+                return Ok(known(found));
             }
             return Err(e);
         }
@@ -254,7 +240,7 @@ pub(super) async fn match_one(
                 allocations: Some(c.allocations.clone()),
                 fee: c.fee,
                 fee_booking: book_of.booking(c.customer_id),
-                reason: book_of.suggestion(&c).reason,
+                reason: c.reason.code().into(),
                 remember_name: false,
             };
             match book(app, ctx, t, &booking).await {

@@ -110,7 +110,7 @@ impl Book {
                 })
                 .collect(),
             fee: c.fee,
-            reason: serde_json::to_value(c.reason).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+            reason: c.reason.code().into(),
             score: c.score,
         }
     }

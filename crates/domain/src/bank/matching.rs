@@ -62,6 +62,20 @@ pub enum MatchReason {
     AmountOnly,
 }
 
+impl MatchReason {
+    /// The API and database code (`name_and_amount`, …), as serialised.
+    pub fn code(self) -> &'static str {
+        match self {
+            MatchReason::InvoiceNumber => "invoice_number",
+            MatchReason::NameAndAmount => "name_and_amount",
+            MatchReason::NameAndInvoiceSet => "name_and_invoice_set",
+            MatchReason::NameAndFeeShortfall => "name_and_fee_shortfall",
+            MatchReason::NameOnly => "name_only",
+            MatchReason::AmountOnly => "amount_only",
+        }
+    }
+}
+
 /// A way to read a transfer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MatchCandidate {

@@ -164,3 +164,11 @@ fn the_subset_search_is_bounded() {
     let c = candidates(&transfer(3, "ｱｵﾔﾏ", ""), &payers, &open);
     assert!(c.iter().all(|c| c.reason == MatchReason::NameOnly));
 }
+
+#[test]
+fn reason_codes_are_the_serialised_names() {
+    use MatchReason::*;
+    for r in [InvoiceNumber, NameAndAmount, NameAndInvoiceSet, NameAndFeeShortfall, NameOnly, AmountOnly] {
+        assert_eq!(serde_json::to_value(r).unwrap(), r.code());
+    }
+}
