@@ -111,6 +111,42 @@ fn account_of(method: &str, reference: Option<&str>) -> &'static str {
     }
 }
 
+/// Customer id → name, of the company.
+async fn customer_names(app: &App, ctx: &Ctx) -> Result<HashMap<i64, String>, AppError> {
+    Ok(customer::Entity::find()
+        .filter(customer::Column::CompanyId.eq(ctx.company_id))
+        .all(app.db.conn())
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect())
+}
+
+/// The issued (not void) invoices dated in the period, in date order.
+async fn sales_of(app: &App, ctx: &Ctx, from: NaiveDate, to: NaiveDate) -> Result<Vec<invoice::Model>, AppError> {
+    Ok(invoice::Entity::find()
+        .filter(invoice::Column::CompanyId.eq(ctx.company_id))
+        .filter(invoice::Column::Status.ne(InvoiceStatus::Draft.code()))
+        .filter(invoice::Column::Status.ne(InvoiceStatus::Void.code()))
+        .filter(invoice::Column::IssueDate.between(from, to))
+        .order_by_asc(invoice::Column::IssueDate)
+        .order_by_asc(invoice::Column::Id)
+        .all(app.db.conn())
+        .await?)
+}
+
+/// The issued credit notes dated in the period, in date order.
+async fn credits_of(app: &App, ctx: &Ctx, from: NaiveDate, to: NaiveDate) -> Result<Vec<credit_note::Model>, AppError> {
+    Ok(credit_note::Entity::find()
+        .filter(credit_note::Column::CompanyId.eq(ctx.company_id))
+        .filter(credit_note::Column::Status.eq("issued"))
+        .filter(credit_note::Column::CreditedOn.between(from, to))
+        .order_by_asc(credit_note::Column::CreditedOn)
+        .order_by_asc(credit_note::Column::Id)
+        .all(app.db.conn())
+        .await?)
+}
+
 /// The entries of the period.
 async fn entries(
     app: &App,
@@ -120,27 +156,13 @@ async fn entries(
     to: NaiveDate,
 ) -> Result<Vec<Entry>, AppError> {
     let conn = app.db.conn();
-    let names: HashMap<i64, String> = customer::Entity::find()
-        .filter(customer::Column::CompanyId.eq(ctx.company_id))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let names = customer_names(app, ctx).await?;
     let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
     let mut out = Vec::new();
     let mut slip = 0;
     match kind {
         JournalKind::Sales => {
-            let invoices = invoice::Entity::find()
-                .filter(invoice::Column::CompanyId.eq(ctx.company_id))
-                .filter(invoice::Column::Status.ne(InvoiceStatus::Draft.code()))
-                .filter(invoice::Column::Status.ne(InvoiceStatus::Void.code()))
-                .filter(invoice::Column::IssueDate.between(from, to))
-                .order_by_asc(invoice::Column::IssueDate)
-                .order_by_asc(invoice::Column::Id)
-                .all(conn)
-                .await?;
+            let invoices = sales_of(app, ctx, from, to).await?;
             for inv in invoices {
                 slip += 1;
                 let number = inv.number.clone().unwrap_or_default();
@@ -167,14 +189,7 @@ async fn entries(
                     });
                 }
             }
-            let notes = credit_note::Entity::find()
-                .filter(credit_note::Column::CompanyId.eq(ctx.company_id))
-                .filter(credit_note::Column::Status.eq("issued"))
-                .filter(credit_note::Column::CreditedOn.between(from, to))
-                .order_by_asc(credit_note::Column::CreditedOn)
-                .order_by_asc(credit_note::Column::Id)
-                .all(conn)
-                .await?;
+            let notes = credits_of(app, ctx, from, to).await?;
             for n in notes {
                 slip += 1;
                 let who = name(n.customer_id);
@@ -415,15 +430,7 @@ fn freee_tax(rate: &str) -> &'static str {
 /// One 収入 per invoice and rate, left 未決済: receipts come as journals (`freee_receipts`),
 /// which clear the 売掛金 these create.
 async fn freee(app: &App, ctx: &Ctx, from: NaiveDate, to: NaiveDate) -> Result<Vec<Vec<String>>, AppError> {
-    let invoices = invoice::Entity::find()
-        .filter(invoice::Column::CompanyId.eq(ctx.company_id))
-        .filter(invoice::Column::Status.ne(InvoiceStatus::Draft.code()))
-        .filter(invoice::Column::Status.ne(InvoiceStatus::Void.code()))
-        .filter(invoice::Column::IssueDate.between(from, to))
-        .order_by_asc(invoice::Column::IssueDate)
-        .order_by_asc(invoice::Column::Id)
-        .all(app.db.conn())
-        .await?;
+    let invoices = sales_of(app, ctx, from, to).await?;
     let mut rows = vec![FREEE_HEADER.iter().map(|h| cell(h)).collect::<Vec<_>>()];
     for inv in invoices {
         let rates: Vec<RateTotalView> = serde_json::from_str(&inv.tax_breakdown).unwrap_or_default();
@@ -448,21 +455,8 @@ async fn freee(app: &App, ctx: &Ctx, from: NaiveDate, to: NaiveDate) -> Result<V
         }
     }
     // A 返品・値引 is a 支出 on 売上値引高 with the sale's 課税売上 tax category in freee.
-    let notes = credit_note::Entity::find()
-        .filter(credit_note::Column::CompanyId.eq(ctx.company_id))
-        .filter(credit_note::Column::Status.eq("issued"))
-        .filter(credit_note::Column::CreditedOn.between(from, to))
-        .order_by_asc(credit_note::Column::CreditedOn)
-        .order_by_asc(credit_note::Column::Id)
-        .all(app.db.conn())
-        .await?;
-    let names: HashMap<i64, String> = customer::Entity::find()
-        .filter(customer::Column::CompanyId.eq(ctx.company_id))
-        .all(app.db.conn())
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let notes = credits_of(app, ctx, from, to).await?;
+    let names = customer_names(app, ctx).await?;
     for n in notes {
         let rates: Vec<RateTotalView> = serde_json::from_str(&n.tax_breakdown).unwrap_or_default();
         for r in &rates {
@@ -542,13 +536,7 @@ pub async fn export_payments(
     c.finish(|| ())?;
     let (from_d, to_d) = (from_d.expect("checked"), to_d.expect("checked"));
     let conn = app.db.conn();
-    let names: HashMap<i64, String> = customer::Entity::find()
-        .filter(customer::Column::CompanyId.eq(ctx.company_id))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let names = customer_names(app, ctx).await?;
     let payments = payment::Entity::find()
         .filter(payment::Column::CompanyId.eq(ctx.company_id))
         .filter(payment::Column::ReceivedOn.between(from_d, to_d))
