@@ -258,6 +258,20 @@ pub async fn preview(s: Signed, FormFields(f): FormFields) -> Result<Response, U
     if redraw { html(EditorFragment { ed }) } else { html(TotalsFragment { ed }) }
 }
 
+/// The filled rows as request lines, and a message for each row whose price is not an
+/// amount (shared by the invoice, quote and recurring forms).
+pub(super) fn typed_lines(rows: &[RowInput]) -> (Vec<LineInputDto>, Vec<String>) {
+    let mut lines = Vec::new();
+    let mut errors = Vec::new();
+    for (i, r) in rows.iter().enumerate().filter(|(_, r)| !r.is_blank()) {
+        if parse_amount(&r.unit_price).is_none() {
+            errors.push(format!("{}行目: 単価は金額（例: 10000）で入力してください。", i + 1));
+        }
+        lines.push(r.dto());
+    }
+    (lines, errors)
+}
+
 fn input_of(f: &Fields, rows: &[RowInput]) -> Result<InvoiceInput, Vec<String>> {
     let mut errors = Vec::new();
     let customer_id = match f.text("customer_id") {
@@ -270,13 +284,8 @@ fn input_of(f: &Fields, rows: &[RowInput]) -> Result<InvoiceInput, Vec<String>> 
             }
         },
     };
-    let mut lines = Vec::new();
-    for (i, r) in rows.iter().enumerate().filter(|(_, r)| !r.is_blank()) {
-        if parse_amount(&r.unit_price).is_none() {
-            errors.push(format!("{}行目: 単価は金額（例: 10000）で入力してください。", i + 1));
-        }
-        lines.push(r.dto());
-    }
+    let (lines, price_errors) = typed_lines(rows);
+    errors.extend(price_errors);
     if !errors.is_empty() {
         return Err(errors);
     }

@@ -3,8 +3,8 @@
 
 use super::failure::UiError;
 use super::form::{Fields, FormFields, PathId, QueryFields};
-use super::invoice_editor::{RowInput, START_ROWS, editor, rate_rows, rows_of};
-use super::invoices::{customer_choices, jp_date, parse_amount, yen};
+use super::invoice_editor::{RowInput, START_ROWS, editor, rate_rows, rows_of, typed_lines};
+use super::invoices::{customer_choices, jp_date, yen};
 use super::session::{Chrome, Signed};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -128,11 +128,8 @@ pub async fn create(s: Signed, FormFields(f): FormFields) -> Result<Response, Ui
     if customer_id.is_none() {
         errors.push("取引先を選んでください。".to_owned());
     }
-    for (i, r) in rows.iter().enumerate().filter(|(_, r)| !r.is_blank()) {
-        if parse_amount(&r.unit_price).is_none() {
-            errors.push(format!("{}行目: 単価は金額（例: 10000）で入力してください。", i + 1));
-        }
-    }
+    let (lines, price_errors) = typed_lines(&rows);
+    errors.extend(price_errors);
     if errors.is_empty() {
         let input = QuoteInput {
             customer_id,
@@ -141,7 +138,7 @@ pub async fn create(s: Signed, FormFields(f): FormFields) -> Result<Response, Ui
             prices_include_tax: Some(f.checked("prices_include_tax")),
             subject: f.text("subject"),
             notes: f.text("notes"),
-            lines: Some(rows.iter().filter(|r| !r.is_blank()).map(RowInput::dto).collect()),
+            lines: Some(lines),
             id: None,
             version: None,
         };

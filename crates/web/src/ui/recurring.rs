@@ -3,8 +3,8 @@
 
 use super::failure::UiError;
 use super::form::{Fields, FormFields, PathId};
-use super::invoice_editor::{RowInput, START_ROWS, editor, rows_of};
-use super::invoices::{customer_choices, parse_amount};
+use super::invoice_editor::{RowInput, START_ROWS, editor, rows_of, typed_lines};
+use super::invoices::customer_choices;
 use super::session::{Chrome, Signed};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -127,11 +127,8 @@ pub async fn create(s: Signed, FormFields(f): FormFields) -> Result<Response, Ui
     let rows = rows_of(&f);
     let num = |k: &str| f.text(k).and_then(|v| v.parse::<i64>().ok());
     let mut errors = Vec::new();
-    for (i, r) in rows.iter().enumerate().filter(|(_, r)| !r.is_blank()) {
-        if parse_amount(&r.unit_price).is_none() {
-            errors.push(format!("{}行目: 単価は金額（例: 10000）で入力してください。", i + 1));
-        }
-    }
+    let (lines, price_errors) = typed_lines(&rows);
+    errors.extend(price_errors);
     if errors.is_empty() {
         let input = RecurringInput {
             customer_id: num("customer_id"),
@@ -142,7 +139,7 @@ pub async fn create(s: Signed, FormFields(f): FormFields) -> Result<Response, Ui
             mode: f.text("mode"),
             prices_include_tax: Some(f.checked("prices_include_tax")),
             notes: f.text("notes"),
-            lines: Some(rows.iter().filter(|r| !r.is_blank()).map(RowInput::dto).collect()),
+            lines: Some(lines),
             ..Default::default()
         };
         match recurring::create(&s.app, &s.ctx, input).await {
