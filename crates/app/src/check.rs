@@ -207,48 +207,46 @@ async fn check_tax(app: &App, violations: &mut Vec<Violation>) -> Result<(), App
 /// (company, series, period, sequence) of an issued number.
 type NumberRow = (i64, Option<String>, Option<String>, Option<i64>);
 
+/// `(company, series, period, seq)` of every numbered row of a document table; `cols` names
+/// those four columns, the last being the sequence.
+async fn numbered<E: EntityTrait>(
+    conn: &sea_orm::DatabaseConnection,
+    cols: [E::Column; 4],
+) -> Result<Vec<NumberRow>, AppError> {
+    Ok(E::find().select_only().columns(cols).filter(cols[3].is_not_null()).into_tuple().all(conn).await?)
+}
+
 /// Numbers per (company, series, period) must be unique and run 1, 2, 3 … without gaps,
 /// except ranges skipped on purpose and recorded in the audit log (`numbering.next_set`,
 /// `numbering.restore_kept`).
 async fn check_numbering(app: &App, violations: &mut Vec<Violation>) -> Result<(), AppError> {
     let conn = app.db.conn();
-    let rows: Vec<NumberRow> = invoice::Entity::find()
-        .select_only()
-        .columns([
+    // Credit notes (`C`) and quotes (`Q`) have their own series, checked the same way.
+    let rows = numbered::<invoice::Entity>(
+        conn,
+        [
             invoice::Column::CompanyId,
             invoice::Column::NumberSeries,
             invoice::Column::NumberPeriod,
             invoice::Column::NumberSeq,
-        ])
-        .filter(invoice::Column::NumberSeq.is_not_null())
-        .into_tuple()
-        .all(conn)
-        .await?;
-    // Credit notes (`C`) and quotes (`Q`) have their own series, checked the same way.
-    let credit_rows: Vec<NumberRow> = credit_note::Entity::find()
-        .select_only()
-        .columns([
+        ],
+    )
+    .await?;
+    let credit_rows = numbered::<credit_note::Entity>(
+        conn,
+        [
             credit_note::Column::CompanyId,
             credit_note::Column::NumberSeries,
             credit_note::Column::NumberPeriod,
             credit_note::Column::NumberSeq,
-        ])
-        .filter(credit_note::Column::NumberSeq.is_not_null())
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let quote_rows: Vec<NumberRow> = quote::Entity::find()
-        .select_only()
-        .columns([
-            quote::Column::CompanyId,
-            quote::Column::NumberSeries,
-            quote::Column::NumberPeriod,
-            quote::Column::NumberSeq,
-        ])
-        .filter(quote::Column::NumberSeq.is_not_null())
-        .into_tuple()
-        .all(conn)
-        .await?;
+        ],
+    )
+    .await?;
+    let quote_rows = numbered::<quote::Entity>(
+        conn,
+        [quote::Column::CompanyId, quote::Column::NumberSeries, quote::Column::NumberPeriod, quote::Column::NumberSeq],
+    )
+    .await?;
     let mut series: BTreeMap<(i64, String, String), Vec<i64>> = BTreeMap::new();
     for (company_id, s, p, seq) in rows.into_iter().chain(credit_rows).chain(quote_rows) {
         if let (Some(s), Some(p), Some(seq)) = (s, p, seq) {
