@@ -4,7 +4,7 @@
 //! after a lease expired and another worker re-claimed the job, the first worker's writes
 //! change nothing.
 
-use super::{PENDING, RUNNING};
+use super::{Job, PENDING, RUNNING};
 use crate::App;
 use crate::clock::{db_now, rfc3339};
 use crate::error::AppError;
@@ -74,12 +74,26 @@ const LOST: &str = "lease expired: the worker stopped before finishing this atte
 /// now + `lease`. The attempt counter goes up at claim, so an attempt that never reported
 /// back still counts.
 pub async fn claim(app: &App, queue: &str, worker: &str, lease: Duration) -> Result<Option<ClaimedJob>, AppError> {
+    Ok(claim_many(app, queue, worker, lease, 1).await?.pop())
+}
+
+/// Claims up to `n` due jobs in one transaction (one commit for several idle slots), in
+/// queue order.
+pub(crate) async fn claim_many(
+    app: &App,
+    queue: &str,
+    worker: &str,
+    lease: Duration,
+    n: usize,
+) -> Result<Vec<ClaimedJob>, AppError> {
     let now = db_now(app.clock.as_ref());
     let until = now + chrono_dt(lease);
+    let limit = n.clamp(1, 1000) as i64;
     let tx = app.db.begin_write().await?;
     let b = tx.get_database_backend();
     let due = "queue = ? AND ((state = 'pending' AND available_at <= ?) OR (state = 'running' AND reserved_until < ?))";
-    let job = match app.db.backend() {
+    let mut jobs = Vec::new();
+    match app.db.backend() {
         Backend::Sqlite => {
             // An expired lease leaves a note in the history, written by SQLite's JSON functions
             // in the same statement.
@@ -87,7 +101,7 @@ pub async fn claim(app: &App, queue: &str, worker: &str, lease: Duration) -> Res
                 "UPDATE jobs SET state = 'running', attempts = attempts + 1, reserved_by = ?, reserved_until = ?, \
                  errors = CASE WHEN state = 'running' THEN json_insert(errors, '$[#]', \
                    json_object('attempt', attempts, 'at', ?, 'worker', reserved_by, 'error', ?)) ELSE errors END \
-                 WHERE id = (SELECT id FROM jobs WHERE {due} ORDER BY available_at, id LIMIT 1) RETURNING {COLUMNS}"
+                 WHERE id IN (SELECT id FROM jobs WHERE {due} ORDER BY available_at, id LIMIT ?) RETURNING {COLUMNS}"
             );
             let values = vec![
                 worker.into(),
@@ -97,47 +111,47 @@ pub async fn claim(app: &App, queue: &str, worker: &str, lease: Duration) -> Res
                 queue.into(),
                 now.into(),
                 now.into(),
+                limit.into(),
             ];
-            match tx.query_one_raw(stmt(b, &sql, values)).await? {
-                Some(row) => Some(read(&row, worker)?),
-                None => None,
+            for row in tx.query_all_raw(stmt(b, &sql, values)).await? {
+                jobs.push(read(&row, worker)?);
             }
+            // RETURNING gives no order; every job of the batch is due, so id order will do.
+            jobs.sort_by_key(|j| j.id);
         }
         Backend::Postgres | Backend::MySql => {
             let sql = format!(
-                "SELECT {COLUMNS}, reserved_by FROM jobs WHERE {due} ORDER BY available_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+                "SELECT {COLUMNS}, reserved_by FROM jobs WHERE {due} ORDER BY available_at, id LIMIT ? FOR UPDATE SKIP LOCKED"
             );
-            let found = tx.query_one_raw(stmt(b, &sql, vec![queue.into(), now.into(), now.into()])).await?;
-            match found {
-                None => None,
-                Some(row) => {
-                    let mut job = read(&row, worker)?;
-                    let state: String = row.try_get("", "state")?;
-                    if state == RUNNING {
-                        let was: Option<String> = row.try_get("", "reserved_by")?;
-                        job.errors.push(error_entry(job.attempts, now, was.as_deref().unwrap_or("?"), LOST));
-                    }
-                    job.attempts += 1;
-                    tx.execute_raw(stmt(
-                        b,
-                        "UPDATE jobs SET state = 'running', attempts = ?, reserved_by = ?, reserved_until = ?, errors = ? \
-                         WHERE id = ?",
-                        vec![
-                            job.attempts.into(),
-                            worker.into(),
-                            until.into(),
-                            Value::Array(job.errors.clone()).to_string().into(),
-                            job.id.into(),
-                        ],
-                    ))
-                    .await?;
-                    Some(job)
+            let found =
+                tx.query_all_raw(stmt(b, &sql, vec![queue.into(), now.into(), now.into(), limit.into()])).await?;
+            for row in found {
+                let mut job = read(&row, worker)?;
+                let state: String = row.try_get("", "state")?;
+                if state == RUNNING {
+                    let was: Option<String> = row.try_get("", "reserved_by")?;
+                    job.errors.push(error_entry(job.attempts, now, was.as_deref().unwrap_or("?"), LOST));
                 }
+                job.attempts += 1;
+                tx.execute_raw(stmt(
+                    b,
+                    "UPDATE jobs SET state = 'running', attempts = ?, reserved_by = ?, reserved_until = ?, errors = ? \
+                     WHERE id = ?",
+                    vec![
+                        job.attempts.into(),
+                        worker.into(),
+                        until.into(),
+                        Value::Array(job.errors.clone()).to_string().into(),
+                        job.id.into(),
+                    ],
+                ))
+                .await?;
+                jobs.push(job);
             }
         }
-    };
+    }
     tx.commit().await?;
-    Ok(job)
+    Ok(jobs)
 }
 
 fn fence(b: DbBackend, sql: &str, job: &ClaimedJob, mut values: Vec<sea_orm::Value>) -> sea_orm::Statement {
@@ -147,11 +161,28 @@ fn fence(b: DbBackend, sql: &str, job: &ClaimedJob, mut values: Vec<sea_orm::Val
 
 /// Finishes a successful attempt (deletes the job); false when the lease was lost.
 pub async fn complete(app: &App, job: &ClaimedJob) -> Result<bool, AppError> {
+    complete_with(app, job, None, 0).await
+}
+
+/// Finishes a successful attempt in one transaction: the handler's own writes
+/// ([`Job::on_done`]), the fenced delete of the job and its run record; false when the
+/// lease was lost (the handler's writes are kept: the work was done).
+pub(crate) async fn complete_with(
+    app: &App,
+    job: &ClaimedJob,
+    handler: Option<&dyn Job>,
+    millis: u128,
+) -> Result<bool, AppError> {
     let tx = app.db.begin_write().await?;
     let b = tx.get_database_backend();
+    if let Some(h) = handler {
+        h.on_done(app, job, &tx).await?;
+    }
     let res = tx.execute_raw(fence(b, "DELETE FROM jobs", job, vec![])).await?;
+    let done = res.rows_affected() == 1;
+    insert_run(app, &*tx, &job.job_type, if done { "ok" } else { "lost" }, millis).await?;
     tx.commit().await?;
-    Ok(res.rows_affected() == 1)
+    Ok(done)
 }
 
 /// Extends the lease of a running job; false when it was lost.
@@ -228,15 +259,25 @@ pub async fn fail(app: &App, job: &ClaimedJob, error: &str) -> Result<bool, AppE
 
 /// Records a finished attempt for the throughput figures.
 pub(crate) async fn record_run(app: &App, job_type: &str, outcome: &str, millis: u128) -> Result<(), AppError> {
-    let now = db_now(app.clock.as_ref());
     let tx = app.db.begin_write().await?;
-    let b = tx.get_database_backend();
-    tx.execute_raw(stmt(
-        b,
+    insert_run(app, &*tx, job_type, outcome, millis).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn insert_run<C: ConnectionTrait>(
+    app: &App,
+    conn: &C,
+    job_type: &str,
+    outcome: &str,
+    millis: u128,
+) -> Result<(), AppError> {
+    let now = db_now(app.clock.as_ref());
+    conn.execute_raw(stmt(
+        conn.get_database_backend(),
         "INSERT INTO job_runs (job_type, outcome, millis, finished_at) VALUES (?, ?, ?, ?)",
         vec![job_type.into(), outcome.into(), (millis.min(i32::MAX as u128) as i32).into(), now.into()],
     ))
     .await?;
-    tx.commit().await?;
     Ok(())
 }

@@ -2,6 +2,8 @@
 
 use super::{ClaimedJob, JobError, RetryPolicy};
 use crate::App;
+use crate::error::AppError;
+use invoicepilot_store::WriteTx;
 use std::sync::Arc;
 
 /// A kind of background work.
@@ -18,6 +20,13 @@ pub trait Job: Send + Sync {
 
     /// Does the work once. Must be safe to repeat: a lost lease can run it again.
     async fn run(&self, app: &App, job: &ClaimedJob) -> Result<(), JobError>;
+
+    /// The writes a successful attempt leaves, made in the transaction that completes the
+    /// job, so the outcome and the job's end are one commit. Runs even when the lease was
+    /// lost (the work was done); must be idempotent, as `run` is.
+    async fn on_done(&self, _app: &App, _job: &ClaimedJob, _tx: &WriteTx) -> Result<(), AppError> {
+        Ok(())
+    }
 
     /// Called once when the job moved to `failed_jobs` (to mark a delivery failed, say).
     async fn on_failed(&self, _app: &App, _job: &ClaimedJob, _error: &str) {}

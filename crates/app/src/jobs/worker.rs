@@ -3,14 +3,15 @@
 //! current job within a grace period, or giving it back when the grace runs out.
 
 use super::queue::{self, ClaimedJob, record_run};
-use super::{JobError, Registry, RetryPolicy, pause};
+use super::{Job, JobError, Registry, RetryPolicy, pause};
 use crate::App;
 use crate::clock::db_now;
 use crate::error::AppError;
 use invoicepilot_store::entity::{app_setting, worker};
 use sea_orm::{ActiveValue::Set, EntityTrait, sea_query::OnConflict};
+use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
@@ -192,13 +193,17 @@ async fn execute_in_span(
     };
     let millis = started.elapsed().as_millis();
     let outcome = match result {
-        Ok(()) => {
-            if queue::complete(app, &job).await? {
-                Outcome::Done
-            } else {
-                Outcome::Lost
+        Ok(()) => match complete(app, handler.as_ref(), &job, millis).await {
+            Ok(true) => return Ok(Outcome::Done),
+            Ok(false) => {
+                tracing::warn!("the lease was lost before the job finished; the other worker's result stands");
+                return Ok(Outcome::Lost);
             }
-        }
+            Err(msg) if queue::reschedule(app, &job, &msg, policy.delay(job.attempts as u32)).await? => {
+                Outcome::Retried
+            }
+            Err(_) => Outcome::Lost,
+        },
         Err(JobError::Transient(msg)) if (job.attempts as u32) < policy.tries => {
             let delay = policy.delay(job.attempts as u32);
             tracing::warn!(error = %msg, retry_in_s = delay.as_secs(), "attempt failed; will retry");
@@ -231,6 +236,26 @@ async fn execute_in_span(
     Ok(outcome)
 }
 
+/// Completes a successful attempt, trying the transaction again for a while rather than
+/// giving up at once: a job whose work was done (a mail accepted by the SMTP server) and
+/// that is then retried would do it again. The error text when every try failed.
+async fn complete(app: &App, handler: &dyn Job, job: &ClaimedJob, millis: u128) -> Result<bool, String> {
+    let mut wait = Duration::from_millis(200);
+    let mut last = String::new();
+    for _ in 0..8 {
+        match queue::complete_with(app, job, Some(handler), millis).await {
+            Ok(done) => return Ok(done),
+            Err(e) => {
+                last = e.to_string();
+                tracing::warn!(error = %last, "recording the job's success failed; trying again");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(10));
+            }
+        }
+    }
+    Err(format!("the work was done but recording it failed: {last}"))
+}
+
 async fn restart_requested(app: &App, since: chrono::NaiveDateTime) -> bool {
     match app_setting::Entity::find_by_id(RESTART_KEY.to_owned()).one(app.db.conn()).await {
         Ok(Some(s)) => chrono::DateTime::parse_from_rfc3339(&s.value).is_ok_and(|t| t.naive_utc() > since),
@@ -255,6 +280,45 @@ async fn register(app: &App, cfg: &WorkerConfig, started: chrono::NaiveDateTime)
         .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Hands jobs to a worker's slots. The first slot to find nothing in hand claims for every
+/// slot idle at that moment, in one transaction; the others take theirs from the hand. Only
+/// waiting slots are counted, so no claimed job sits long enough to approach its lease.
+#[derive(Default)]
+struct Claimer {
+    hand: tokio::sync::Mutex<VecDeque<ClaimedJob>>,
+    idle: AtomicUsize,
+}
+
+impl Claimer {
+    async fn next(&self, app: &App, cfg: &WorkerConfig) -> Result<Option<ClaimedJob>, AppError> {
+        self.idle.fetch_add(1, Ordering::SeqCst);
+        let mut hand = self.hand.lock().await;
+        let next = match hand.pop_front() {
+            Some(job) => Ok(Some(job)),
+            None => {
+                let n = self.idle.load(Ordering::SeqCst);
+                queue::claim_many(app, &cfg.queue, &cfg.id, cfg.lease, n).await.map(|jobs| {
+                    let mut jobs = VecDeque::from(jobs);
+                    let first = jobs.pop_front();
+                    hand.extend(jobs);
+                    first
+                })
+            }
+        };
+        self.idle.fetch_sub(1, Ordering::SeqCst);
+        next
+    }
+
+    /// Gives back what no slot took (the slots stopped first).
+    async fn release_all(&self, app: &App) {
+        for job in self.hand.lock().await.drain(..) {
+            if let Err(e) = queue::release(app, &job).await {
+                tracing::warn!(job = job.id, error = %e, "could not give an unstarted job back; its lease will expire");
+            }
+        }
+    }
 }
 
 /// Runs a worker until `stop` fires, a restart is requested, or (`--once`) the queue is empty.
@@ -292,16 +356,29 @@ pub async fn run_worker(
             }
         })
     };
+    let claimer = Arc::new(Claimer::default());
     let mut slots = Vec::new();
     for _ in 0..cfg.concurrency.max(1) {
-        let (app, registry, cfg, stop, restart, drained) =
-            (app.clone(), registry.clone(), cfg.clone(), stop.clone(), restart.clone(), drained.clone());
+        let (app, registry, cfg, stop, restart, drained, claimer) = (
+            app.clone(),
+            registry.clone(),
+            cfg.clone(),
+            stop.clone(),
+            restart.clone(),
+            drained.clone(),
+            claimer.clone(),
+        );
         slots.push(tokio::spawn(async move {
             loop {
                 if stop.is_cancelled() || restart.load(Ordering::SeqCst) {
                     return Ok::<(), AppError>(());
                 }
-                match queue::claim(&app, &cfg.queue, &cfg.id, cfg.lease).await {
+                match claimer.next(&app, &cfg).await {
+                    Ok(Some(job)) if stop.is_cancelled() || restart.load(Ordering::SeqCst) => {
+                        // Claimed for this slot while the stop arrived: not started, so given back.
+                        let _ = queue::release(&app, &job).await;
+                        return Ok(());
+                    }
                     Ok(Some(job)) => {
                         if let Err(e) = execute(&app, &registry, &cfg, job, &stop).await {
                             tracing::error!(error = %e, "recording a job's result failed; its lease will expire");
@@ -338,6 +415,7 @@ pub async fn run_worker(
     }
     slots_done.cancel();
     let _ = keeper.await;
+    claimer.release_all(&app).await;
     let _ = worker::Entity::delete_by_id(cfg.id.clone()).exec(app.db.conn()).await;
     let exit = if restart.load(Ordering::SeqCst) {
         WorkerExit::Restarted

@@ -9,12 +9,12 @@ use crate::clock::{db_now, rfc3339};
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::jobs::JobError;
+use invoicepilot_store::WriteTx;
 use invoicepilot_store::entity::{delivery, invoice};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::time::Duration;
 
 /// Waiting for the worker.
 pub const QUEUED: &str = "queued";
@@ -174,32 +174,44 @@ fn audit_action(purpose: &str, outcome: &str) -> &'static str {
     }
 }
 
-async fn mark(app: &App, d: &delivery::Model, status: &str, error: Option<&str>) -> Result<(), AppError> {
+/// Moves a delivery to `status` inside `tx`, mirrors it into the invoice and writes the audit
+/// row. `sent` is final: a late or repeated report never moves it again.
+async fn mark_in(
+    app: &App,
+    tx: &WriteTx,
+    d: &delivery::Model,
+    status: &str,
+    error: Option<&str>,
+) -> Result<(), AppError> {
     let now = db_now(app.clock.as_ref());
-    let tx = app.db.begin_write().await?;
-    // `sent` is final: a late or repeated report never moves it again.
+    let sent_at = (status == SENT).then_some(now);
     let mut q = delivery::Entity::update_many()
         .col_expr(delivery::Column::Status, sea_orm::sea_query::Expr::value(status))
         .col_expr(delivery::Column::Error, sea_orm::sea_query::Expr::value(error.map(str::to_owned)))
         .col_expr(delivery::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
         .filter(delivery::Column::Id.eq(d.id))
         .filter(delivery::Column::Status.ne(SENT));
-    if status == SENT {
-        q = q.col_expr(delivery::Column::SentAt, sea_orm::sea_query::Expr::value(Some(now)));
+    if sent_at.is_some() {
+        q = q.col_expr(delivery::Column::SentAt, sea_orm::sea_query::Expr::value(sent_at));
     }
-    let res = q.exec(&*tx).await?;
-    if res.rows_affected == 0 {
+    if q.exec(&**tx).await?.rows_affected == 0 {
         return Ok(());
     }
-    let updated = delivery::Entity::find_by_id(d.id).one(&*tx).await?.ok_or(AppError::NotFound("delivery"))?;
-    let v = view(&updated);
+    let r: Recipients = serde_json::from_str(&d.recipients).unwrap_or_default();
+    let v = DeliveryView {
+        status: status.into(),
+        sent_at: sent_at.map(rfc3339),
+        to: r.to,
+        cc: r.cc,
+        error: error.map(str::to_owned),
+    };
     if let Some(inv) = d.invoice_id {
         if d.purpose == purpose::INVOICE {
-            mirror(&*tx, inv, &v).await?;
+            mirror(&**tx, inv, &v).await?;
         }
         audit::append(
             app,
-            &tx,
+            tx,
             &Ctx::system(d.company_id),
             AuditEntry {
                 action: audit_action(&d.purpose, status),
@@ -211,32 +223,19 @@ async fn mark(app: &App, d: &delivery::Model, status: &str, error: Option<&str>)
         )
         .await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 
-/// Records that the SMTP server accepted the mail. Retried here a few times rather than
-/// failing the job, since a failed job would send the mail again.
-pub(crate) async fn mark_sent(app: &App, d: &delivery::Model) -> Result<(), JobError> {
-    let mut wait = Duration::from_millis(200);
-    let mut last = String::new();
-    for _ in 0..8 {
-        let attempt = if app.failpoints.hit("mail.mark_sent") {
-            Err(AppError::Internal("failpoint mail.mark_sent".into()))
-        } else {
-            mark(app, d, SENT, None).await
-        };
-        match attempt {
-            Ok(()) => return Ok(()),
-            Err(e) => {
-                last = e.to_string();
-                tracing::warn!(delivery = d.id, error = %last, "recording a sent mail failed; trying again");
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(Duration::from_secs(10));
-            }
-        }
+/// Records, inside the transaction that completes the mail's job, that the SMTP server
+/// accepted delivery `id` (the worker retries that transaction rather than the send).
+pub(crate) async fn record_sent(app: &App, tx: &WriteTx, id: i64) -> Result<(), AppError> {
+    if app.failpoints.hit("mail.mark_sent") {
+        return Err(AppError::Internal("failpoint mail.mark_sent".into()));
     }
-    Err(JobError::Transient(format!("the mail was sent but recording it failed: {last}")))
+    match delivery::Entity::find_by_id(id).one(&**tx).await? {
+        Some(d) => mark_in(app, tx, &d, SENT, None).await,
+        None => Ok(()),
+    }
 }
 
 /// Keeps the last failed attempt's reply on the delivery (best effort).
@@ -269,8 +268,12 @@ pub(crate) async fn note_attempt(app: &App, d: &delivery::Model, error: &str) {
 /// Marks a delivery failed for good, with the reply.
 pub(crate) async fn mark_failed(app: &App, id: i64, error: &str) {
     let res = async {
-        let d = delivery::Entity::find_by_id(id).one(app.db.conn()).await?.ok_or(AppError::NotFound("delivery"))?;
-        mark(app, &d, FAILED, Some(error)).await
+        let tx = app.db.begin_write().await?;
+        if let Some(d) = delivery::Entity::find_by_id(id).one(&*tx).await? {
+            mark_in(app, &tx, &d, FAILED, Some(error)).await?;
+        }
+        tx.commit().await?;
+        Ok::<(), AppError>(())
     }
     .await;
     if let Err(e) = res {

@@ -16,7 +16,9 @@ pub(crate) use invoice::{queue as queue_invoice_mail, recipients as invoice_reci
 
 use crate::App;
 use crate::config::{MailConfig, MailEncryption};
+use crate::error::AppError;
 use crate::jobs::{ClaimedJob, Job, JobError, RetryPolicy};
+use invoicepilot_store::WriteTx;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
@@ -129,12 +131,20 @@ impl Job for SendMailJob {
         let message = compose::message(app, &d, job, &transport.from).await?;
         let result = transport.smtp.send(message).await;
         match result {
-            Ok(_) => delivery::mark_sent(app, &d).await,
+            // Recorded by `on_done`, in the transaction that completes the job.
+            Ok(_) => Ok(()),
             Err(e) => {
                 let err = classify(&e);
                 delivery::note_attempt(app, &d, err.message()).await;
                 Err(err)
             }
+        }
+    }
+
+    async fn on_done(&self, app: &App, job: &ClaimedJob, tx: &WriteTx) -> Result<(), AppError> {
+        match job.payload["delivery_id"].as_i64() {
+            Some(id) => delivery::record_sent(app, tx, id).await,
+            None => Ok(()),
         }
     }
 
