@@ -76,14 +76,24 @@ pub fn row_hash(row: &audit_log::Model) -> String {
 /// Appends one row inside the caller's transaction. Takes the company's chain-head lock,
 /// so call it late in the transaction.
 pub async fn append(app: &App, tx: &WriteTx, ctx: &Ctx, entry: AuditEntry) -> Result<(), AppError> {
+    append_many(app, tx, ctx, vec![entry]).await
+}
+
+/// Appends rows in order inside the caller's transaction: one head bump and one multi-row
+/// insert for all of them (bulk writers such as `dev seed`).
+pub async fn append_many(app: &App, tx: &WriteTx, ctx: &Ctx, entries: Vec<AuditEntry>) -> Result<(), AppError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let n = entries.len() as i64;
     let b = app.db.db_backend();
     // PostgreSQL and SQLite return the bumped head in the same statement; MySQL reads it back.
     let returning = if b == DbBackend::MySql { "" } else { " RETURNING seq, last_hash" };
     let bump = || {
         stmt(
             b,
-            &format!("UPDATE audit_heads SET seq = seq + 1 WHERE company_id = ?{returning}"),
-            vec![ctx.company_id.into()],
+            &format!("UPDATE audit_heads SET seq = seq + ? WHERE company_id = ?{returning}"),
+            vec![n.into(), ctx.company_id.into()],
         )
     };
     let run_bump = || async {
@@ -110,42 +120,51 @@ pub async fn append(app: &App, tx: &WriteTx, ctx: &Ctx, entry: AuditEntry) -> Re
             run_bump().await?.ok_or_else(|| AppError::Internal("audit head vanished".into()))?
         }
     };
-    let seq: i64 = head.try_get("", "seq")?;
-    let prev_hash: String = head.try_get("", "last_hash")?;
-    let mut row = audit_log::Model {
-        id: 0,
-        company_id: ctx.company_id,
-        seq,
-        at: db_now(app.clock.as_ref()),
-        actor: ctx.actor.audit_name(),
-        action: entry.action.to_owned(),
-        target_type: entry.target_type.to_owned(),
-        target_id: entry.target_id,
-        changes: canonical(&entry.changes).to_string(),
-        request_id: ctx.request_id.clone(),
-        prev_hash,
-        hash: String::new(),
-    };
-    row.hash = row_hash(&row);
-    let am = audit_log::ActiveModel {
-        company_id: Set(row.company_id),
-        seq: Set(row.seq),
-        at: Set(row.at),
-        actor: Set(row.actor),
-        action: Set(row.action),
-        target_type: Set(row.target_type),
-        target_id: Set(row.target_id),
-        changes: Set(row.changes),
-        request_id: Set(row.request_id),
-        prev_hash: Set(row.prev_hash),
-        hash: Set(row.hash.clone()),
-        ..Default::default()
-    };
-    audit_log::Entity::insert(am).exec_without_returning(&**tx).await?;
+    let last_seq: i64 = head.try_get("", "seq")?;
+    let mut prev_hash: String = head.try_get("", "last_hash")?;
+    let at = db_now(app.clock.as_ref());
+    let actor = ctx.actor.audit_name();
+    let mut rows = Vec::with_capacity(entries.len());
+    for (seq, entry) in (last_seq - n + 1..).zip(entries) {
+        let mut row = audit_log::Model {
+            id: 0,
+            company_id: ctx.company_id,
+            seq,
+            at,
+            actor: actor.clone(),
+            action: entry.action.to_owned(),
+            target_type: entry.target_type.to_owned(),
+            target_id: entry.target_id,
+            changes: canonical(&entry.changes).to_string(),
+            request_id: ctx.request_id.clone(),
+            prev_hash: std::mem::take(&mut prev_hash),
+            hash: String::new(),
+        };
+        row.hash = row_hash(&row);
+        prev_hash = row.hash.clone();
+        rows.push(audit_log::ActiveModel {
+            company_id: Set(row.company_id),
+            seq: Set(row.seq),
+            at: Set(row.at),
+            actor: Set(row.actor),
+            action: Set(row.action),
+            target_type: Set(row.target_type),
+            target_id: Set(row.target_id),
+            changes: Set(row.changes),
+            request_id: Set(row.request_id),
+            prev_hash: Set(row.prev_hash),
+            hash: Set(row.hash),
+            ..Default::default()
+        });
+    }
+    // 11 values a row: well inside every engine's bound-parameter limit.
+    for chunk in rows.chunks(2000) {
+        audit_log::Entity::insert_many(chunk.to_vec()).exec_without_returning(&**tx).await?;
+    }
     tx.execute_raw(stmt(
         b,
         "UPDATE audit_heads SET last_hash = ? WHERE company_id = ?",
-        vec![row.hash.into(), ctx.company_id.into()],
+        vec![prev_hash.into(), ctx.company_id.into()],
     ))
     .await?;
     Ok(())

@@ -16,14 +16,27 @@ pub const INVOICE_SERIES: &str = "I";
 /// Takes the next value of a counter inside `tx`, creating the counter at 1. The UPDATE
 /// takes the row lock first, so concurrent issuers queue here until commit: call it late.
 pub async fn take_next(app: &App, tx: &WriteTx, company_id: i64, series: &str, period: &str) -> Result<i64, AppError> {
+    take_block(app, tx, company_id, series, period, 1).await
+}
+
+/// Takes `count` consecutive numbers of a series and period inside `tx` and returns the
+/// first (bulk writers such as `dev seed`; the counter row stays locked until commit).
+pub async fn take_block(
+    app: &App,
+    tx: &WriteTx,
+    company_id: i64,
+    series: &str,
+    period: &str,
+    count: i64,
+) -> Result<i64, AppError> {
     let b = app.db.db_backend();
     let now = db_now(app.clock.as_ref());
     let bump = || {
         stmt(
             b,
-            "UPDATE number_counters SET next_value = next_value + 1, updated_at = ? \
+            "UPDATE number_counters SET next_value = next_value + ?, updated_at = ? \
              WHERE company_id = ? AND series = ? AND period = ?",
-            vec![now.into(), company_id.into(), series.into(), period.into()],
+            vec![count.into(), now.into(), company_id.into(), series.into(), period.into()],
         )
     };
     if tx.execute_raw(bump()).await?.rows_affected() == 0 {
@@ -39,7 +52,7 @@ pub async fn take_next(app: &App, tx: &WriteTx, company_id: i64, series: &str, p
         .await?
         .ok_or_else(|| AppError::Internal("number counter vanished".into()))?;
     let next: i64 = row.try_get("", "next_value")?;
-    Ok(next - 1)
+    Ok(next - count)
 }
 
 /// Creates a counter at 1 if it does not exist, in its own short transaction.
