@@ -10,7 +10,7 @@ mod queue;
 mod registry;
 mod worker;
 
-pub use queue::{ClaimedJob, claim, complete, fail, reschedule};
+pub use queue::{ClaimedJob, claim, claim_many, complete, fail, reschedule};
 pub use registry::{Job, Registry};
 pub use worker::{WorkerConfig, WorkerExit, run_pending, run_worker};
 

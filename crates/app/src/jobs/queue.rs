@@ -79,7 +79,7 @@ pub async fn claim(app: &App, queue: &str, worker: &str, lease: Duration) -> Res
 
 /// Claims up to `n` due jobs in one transaction (one commit for several idle slots), in
 /// queue order.
-pub(crate) async fn claim_many(
+pub async fn claim_many(
     app: &App,
     queue: &str,
     worker: &str,

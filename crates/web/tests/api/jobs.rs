@@ -181,6 +181,26 @@ async fn a_worker_past_its_lease_cannot_complete_or_fail_the_job() {
 }
 
 #[tokio::test]
+async fn one_claim_takes_several_jobs_in_queue_order_and_never_one_held_elsewhere() {
+    let app = spawn_app().await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(enqueue(&app.app, "test.tracked", json!({"i": i})).await);
+    }
+    let lease = Duration::from_secs(60);
+    let a = jobs::claim_many(&app.app, "default", "worker-a", lease, 3).await.unwrap();
+    assert_eq!(a.iter().map(|j| j.id).collect::<Vec<_>>(), ids[..3], "the three oldest, in order");
+    assert!(a.iter().all(|j| j.attempts == 1 && j.worker == "worker-a"));
+    let b = jobs::claim_many(&app.app, "default", "worker-b", lease, 3).await.unwrap();
+    assert_eq!(b.iter().map(|j| j.id).collect::<Vec<_>>(), ids[3..], "only what A does not hold");
+    assert!(jobs::claim_many(&app.app, "default", "worker-c", lease, 3).await.unwrap().is_empty());
+    for j in a.iter().chain(&b) {
+        assert!(jobs::complete(&app.app, j).await.unwrap(), "each claim is fenced to its own worker");
+    }
+    assert_eq!(job_count(&app).await, 0);
+}
+
+#[tokio::test]
 async fn a_worker_refuses_a_timeout_as_long_as_its_lease() {
     assert!(WorkerConfig::new(3, Duration::from_secs(300), Some(Duration::from_secs(300))).is_err());
     assert!(WorkerConfig::new(3, Duration::from_secs(300), Some(Duration::from_secs(200))).is_err());
