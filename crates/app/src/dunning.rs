@@ -42,6 +42,84 @@ pub struct RunSummary {
     pub business_day: bool,
 }
 
+/// An open invoice whose reached level has not been queued yet.
+#[derive(Debug, Clone)]
+pub struct DueReminder {
+    /// The invoice.
+    pub invoice_id: i64,
+    /// Its open balance.
+    pub balance: i64,
+    /// Its due date.
+    pub due_date: NaiveDate,
+    /// The level it reached.
+    pub level: DunningLevel,
+    /// Where the reminder goes; `None`: skipped (customer on hold or without an address).
+    pub email: Option<String>,
+}
+
+/// What a scan found.
+#[derive(Debug, Clone, Default)]
+pub struct DunningScan {
+    /// Reminders to queue (or to skip, when they have no address).
+    pub due: Vec<DueReminder>,
+    /// Invoices whose reached level was queued before.
+    pub already_sent: usize,
+}
+
+/// The reminders due for `company_id` on `date`: open invoices not on hold, the level each
+/// reached, minus the levels queued before. Reads only the columns it needs, in three
+/// queries whatever the number of invoices.
+pub async fn due_reminders(app: &App, company_id: i64, date: NaiveDate) -> Result<DunningScan, AppError> {
+    use sea_orm::QuerySelect;
+    use std::collections::{HashMap, HashSet};
+    let conn = app.db.conn();
+    let settings = company::load(app, company_id).await?;
+    let levels = policy(&settings.model);
+    let open = [InvoiceStatus::Issued.code(), InvoiceStatus::PartiallyPaid.code()];
+    let candidates: Vec<(i64, i64, i64, Option<NaiveDate>)> = invoice::Entity::find()
+        .select_only()
+        .columns([invoice::Column::Id, invoice::Column::CustomerId, invoice::Column::Balance, invoice::Column::DueDate])
+        .filter(invoice::Column::CompanyId.eq(company_id))
+        .filter(invoice::Column::Status.is_in(open))
+        .filter(invoice::Column::Balance.gt(0))
+        .filter(invoice::Column::DueDate.is_not_null())
+        .filter(invoice::Column::DunningHold.eq(false))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let emails: HashMap<i64, Option<String>> = customer::Entity::find()
+        .select_only()
+        .columns([customer::Column::Id, customer::Column::Email, customer::Column::DunningHold])
+        .filter(customer::Column::CompanyId.eq(company_id))
+        .into_tuple::<(i64, Option<String>, bool)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|(id, email, hold)| (id, email.filter(|_| !hold)))
+        .collect();
+    let sent: HashSet<(i64, i32)> = dunning_notice::Entity::find()
+        .select_only()
+        .columns([dunning_notice::Column::InvoiceId, dunning_notice::Column::Level])
+        .filter(dunning_notice::Column::CompanyId.eq(company_id))
+        .into_tuple()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut scan = DunningScan::default();
+    for (invoice_id, customer_id, balance, due) in candidates {
+        let Some(due_date) = due else { continue };
+        let Some(level) = reached(&levels, due_date, date) else { continue };
+        let email = emails.get(&customer_id).cloned().flatten();
+        if email.is_some() && sent.contains(&(invoice_id, level.level)) {
+            scan.already_sent += 1;
+            continue;
+        }
+        scan.due.push(DueReminder { invoice_id, balance, due_date, level: level.clone(), email });
+    }
+    Ok(scan)
+}
+
 /// Runs dunning for `company_id` as of `date` (its local date).
 pub async fn run(app: &App, company_id: i64, date: NaiveDate) -> Result<RunSummary, AppError> {
     let mut summary =
@@ -50,31 +128,21 @@ pub async fn run(app: &App, company_id: i64, date: NaiveDate) -> Result<RunSumma
         return Ok(summary);
     }
     let settings = company::load(app, company_id).await?;
-    let levels = policy(&settings.model);
-    let open = [InvoiceStatus::Issued.code(), InvoiceStatus::PartiallyPaid.code()];
-    let candidates = invoice::Entity::find()
-        .filter(invoice::Column::CompanyId.eq(company_id))
-        .filter(invoice::Column::Status.is_in(open))
-        .filter(invoice::Column::Balance.gt(0))
-        .filter(invoice::Column::DueDate.is_not_null())
-        .filter(invoice::Column::DunningHold.eq(false))
-        .all(app.db.conn())
-        .await?;
-    for inv in candidates {
-        let Some(due) = inv.due_date else { continue };
-        let Some(level) = reached(&levels, due, date) else { continue };
-        let cust = customer::Entity::find_by_id(inv.customer_id).one(app.db.conn()).await?;
-        let Some(email) = cust.as_ref().filter(|c| !c.dunning_hold).and_then(|c| c.email.clone()) else {
+    let scan = due_reminders(app, company_id, date).await?;
+    summary.already_sent = scan.already_sent;
+    for r in scan.due {
+        let Some(email) = r.email.clone() else {
             summary.skipped += 1;
             continue;
         };
-        let days_late = (date - due).num_days().max(0);
-        let interest = if level.mention_interest {
-            late_interest(Yen(inv.balance), settings.model.late_interest_bp.max(0) as u32, days_late).get()
+        let days_late = (date - r.due_date).num_days().max(0);
+        let interest = if r.level.mention_interest {
+            late_interest(Yen(r.balance), settings.model.late_interest_bp.max(0) as u32, days_late).get()
         } else {
             0
         };
-        if queue_reminder(app, &settings, &inv, level, email, interest, days_late).await? {
+        // The unique notice row still decides, should another scheduler have queued it since.
+        if queue_reminder(app, &settings, &r, email, interest, days_late).await? {
             summary.queued += 1;
         } else {
             summary.already_sent += 1;
@@ -88,8 +156,7 @@ pub async fn run(app: &App, company_id: i64, date: NaiveDate) -> Result<RunSumma
 async fn queue_reminder(
     app: &App,
     settings: &CompanySettings,
-    inv: &invoice::Model,
-    level: &DunningLevel,
+    inv: &DueReminder,
     email: String,
     interest: i64,
     days_late: i64,
@@ -106,8 +173,8 @@ async fn queue_reminder(
     );
     let values = vec![
         company_id.into(),
-        inv.id.into(),
-        level.level.into(),
+        inv.invoice_id.into(),
+        inv.level.level.into(),
         0i64.into(),
         interest.into(),
         (days_late.min(i32::MAX as i64) as i32).into(),
@@ -122,16 +189,16 @@ async fn queue_reminder(
         app,
         &*tx,
         company_id,
-        Some(inv.id),
+        Some(inv.invoice_id),
         purpose::REMINDER,
         &recipients,
-        json!({"level": level.level}),
+        json!({"level": inv.level.level}),
     )
     .await?;
     dunning_notice::Entity::update_many()
         .col_expr(dunning_notice::Column::DeliveryId, sea_orm::sea_query::Expr::value(delivery_id))
-        .filter(dunning_notice::Column::InvoiceId.eq(inv.id))
-        .filter(dunning_notice::Column::Level.eq(level.level))
+        .filter(dunning_notice::Column::InvoiceId.eq(inv.invoice_id))
+        .filter(dunning_notice::Column::Level.eq(inv.level.level))
         .exec(&*tx)
         .await?;
     audit::append(
@@ -141,8 +208,8 @@ async fn queue_reminder(
         AuditEntry {
             action: "invoice.reminder_queued",
             target_type: "invoice",
-            target_id: Some(inv.id),
-            changes: json!({"after": {"level": level.level, "title": level.title, "balance": inv.balance,
+            target_id: Some(inv.invoice_id),
+            changes: json!({"after": {"level": inv.level.level, "title": inv.level.title, "balance": inv.balance,
                                        "interest": interest, "to": recipients.to, "job_id": job_id}}),
         },
     )
