@@ -134,6 +134,11 @@ enum Command {
         #[command(subcommand)]
         action: crate::bank::BankCmd,
     },
+    /// Development tools (refused when APP_ENV=production).
+    Dev {
+        #[command(subcommand)]
+        action: crate::dev::DevCmd,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -331,6 +336,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Check { company, json } => crate::ops::check(&settings, company, json).await,
         Command::Bank { action } => crate::bank::run(&settings, action).await,
+        Command::Dev { action } => crate::dev::run(&settings, action).await,
         Command::Numbering { action: NumberingCmd::Show { company } } => {
             let app = App::new(open_migrated(&settings).await?);
             let counters = numbering::show(&app, company).await.map_err(describe)?;

@@ -3,6 +3,7 @@
 mod bank;
 mod commands;
 mod config;
+mod dev;
 mod doctor;
 mod logfile;
 mod ops;

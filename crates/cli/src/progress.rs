@@ -3,7 +3,7 @@
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 
-/// Table-by-table progress of a backup or restore.
+/// Progress of a backup, a restore or a seed.
 pub struct Bar(ProgressBar);
 
 impl Bar {
@@ -20,6 +20,13 @@ impl Bar {
         Bar(bar)
     }
 
+    /// Moves the bar to `done` of `total`.
+    pub fn step(&self, done: usize, total: usize, msg: &str) {
+        self.0.set_length(total as u64);
+        self.0.set_position(done as u64);
+        self.0.set_message(msg.to_owned());
+    }
+
     /// Removes the bar.
     pub fn finish(&self) {
         self.0.finish_and_clear();
@@ -28,8 +35,6 @@ impl Bar {
 
 impl invoicepilot_app::backup::Progress for Bar {
     fn table(&self, table: &str, done: usize, total: usize) {
-        self.0.set_length(total as u64);
-        self.0.set_position(done as u64);
-        self.0.set_message(table.to_owned());
+        self.step(done, total, table);
     }
 }

@@ -106,6 +106,34 @@ fn check_reports_json_on_a_fresh_database() {
 }
 
 #[test]
+fn dev_seed_fills_a_company_and_is_refused_in_production() {
+    let env = Env::new("seed");
+    env.run(&["company", "create", "--name", "開発用"]);
+    let o = env
+        .cmd()
+        .args(["dev", "seed", "--company", "1", "--customers", "10", "--invoices", "300"])
+        .env("APP_ENV", "production")
+        .output()
+        .unwrap();
+    assert!(!o.status.success(), "refused in production");
+    assert!(stderr(&o).contains("APP_ENV=production"), "{}", stderr(&o));
+
+    let o = env.run(&["dev", "seed", "--company", "1", "--customers", "10", "--invoices", "300", "--seed", "3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 1, "one JSON line: {out}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!((v["invoices"].as_i64(), v["customers"].as_i64()), (Some(300), Some(10)));
+    assert!(v["invoices_per_second"].as_f64().unwrap() > 0.0);
+
+    let o = env.run(&["check", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let c: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(c["invoices"], 300);
+    assert_eq!(c["violations"], serde_json::json!([]));
+}
+
+#[test]
 fn dotenv_sits_between_defaults_and_environment() {
     let env = Env::new("dotenv");
     std::fs::write(env.dir.join(".env"), "STORAGE_PATH=from-dotenv\n").unwrap();

@@ -20,6 +20,7 @@ mod payments;
 mod pdf;
 mod quotes;
 mod recurring;
+mod seed;
 mod summary;
 mod ui_auth;
 mod ui_pages;
