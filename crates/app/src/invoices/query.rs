@@ -100,7 +100,27 @@ pub async fn list(app: &App, ctx: &Ctx, f: InvoiceFilter, page: PageRequest) -> 
     if let Some(before) = page.before_id {
         q = q.filter(invoice::Column::Id.lt(before));
     }
-    let rows = q.order_by_desc(invoice::Column::Id).limit(page.limit + 1).all(app.db.conn()).await?;
+    // The page's ids first, then only those rows in full: every filter is answered from an
+    // index whatever the number of matches, and no wide row is read (or sorted) that is not
+    // shown.
+    let conn = app.db.conn();
+    let page_ids: Vec<i64> = q
+        .select_only()
+        .column(invoice::Column::Id)
+        .order_by_desc(invoice::Column::Id)
+        .limit(page.limit + 1)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let rows = if page_ids.is_empty() {
+        Vec::new()
+    } else {
+        invoice::Entity::find()
+            .filter(invoice::Column::Id.is_in(page_ids))
+            .order_by_desc(invoice::Column::Id)
+            .all(conn)
+            .await?
+    };
     let ids: Vec<i64> = rows.iter().take(page.limit as usize).map(|r| r.id).collect();
     let mut lines = lines_of(app.db.conn(), &ids).await?;
     Ok(Page::from_rows(

@@ -11,6 +11,7 @@ mod m20261204_000007_corrections;
 mod m20261204_000008_quotes;
 mod m20261204_000009_recurring;
 mod m20261204_000010_summary;
+mod m20261204_000011_scale;
 
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000008_quotes::Migration),
             Box::new(m20261204_000009_recurring::Migration),
             Box::new(m20261204_000010_summary::Migration),
+            Box::new(m20261204_000011_scale::Migration),
         ]
     }
 }
