@@ -6,10 +6,11 @@ use crate::clock::today_in;
 use crate::company;
 use crate::context::Ctx;
 use crate::error::AppError;
-use chrono::{Datelike, NaiveDate};
+use crate::sql::{stmt, sum_i64};
+use chrono::{Datelike, Days, NaiveDate};
 use invoicepilot_domain::{InvoiceStatus, Permission};
 use invoicepilot_store::entity::{audit_log, invoice};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// Aging buckets of overdue balances, by days past due.
 pub const AGING_BUCKETS: [&str; 4] = ["0–30日", "31–60日", "61–90日", "90日超"];
@@ -102,15 +103,45 @@ pub fn local_time(rfc3339: &str, time_zone: &str) -> String {
         .unwrap_or_else(|_| rfc3339.to_owned())
 }
 
-type OpenRow = (i64, Option<String>, String, Option<NaiveDate>, i64);
-
-/// Builds the dashboard of the caller's company.
+/// Builds the dashboard of the caller's company. The figures are sums the database computes
+/// (a company with a million invoices has tens of thousands open); only the ten oldest
+/// overdue invoices are read as rows.
 pub async fn load(app: &App, ctx: &Ctx) -> Result<Dashboard, AppError> {
     ctx.require(Permission::Read)?;
     let conn = app.db.conn();
+    let b = app.db.db_backend();
     let settings = company::load(app, ctx.company_id).await?;
     let today = today_in(app.clock.as_ref(), &settings.model.time_zone);
-    let open: Vec<OpenRow> = invoice::Entity::find()
+    let days_ago = |n: u64| today.checked_sub_days(Days::new(n)).unwrap_or(today);
+    let open = "company_id = ? AND status IN ('issued', 'partially_paid') AND balance > 0";
+    // Aging buckets by days past due: 1–30, 31–60, 61–90, over 90 (bounds bound below).
+    let between = sum_i64(b, "CASE WHEN due_date >= ? AND due_date < ? THEN balance ELSE 0 END");
+    let sql = format!(
+        "SELECT {} AS unpaid, {between} AS a0, {between} AS a1, {between} AS a2, {} AS a3, {} AS overdue_count \
+         FROM invoices WHERE {open}",
+        sum_i64(b, "balance"),
+        sum_i64(b, "CASE WHEN due_date < ? THEN balance ELSE 0 END"),
+        sum_i64(b, "CASE WHEN due_date < ? THEN 1 ELSE 0 END"),
+    );
+    let values = vec![
+        days_ago(30).into(),
+        today.into(),
+        days_ago(60).into(),
+        days_ago(30).into(),
+        days_ago(90).into(),
+        days_ago(60).into(),
+        days_ago(90).into(),
+        today.into(),
+        ctx.company_id.into(),
+    ];
+    let row = conn
+        .query_one_raw(stmt(b, &sql, values))
+        .await?
+        .ok_or_else(|| AppError::Internal("the dashboard sums returned no row".into()))?;
+    let unpaid_total: i64 = row.try_get("", "unpaid")?;
+    let aging = [row.try_get("", "a0")?, row.try_get("", "a1")?, row.try_get("", "a2")?, row.try_get("", "a3")?];
+    let overdue_count: i64 = row.try_get("", "overdue_count")?;
+    let oldest: Vec<(i64, Option<String>, String, Option<NaiveDate>, i64)> = invoice::Entity::find()
         .select_only()
         .columns([
             invoice::Column::Id,
@@ -122,42 +153,33 @@ pub async fn load(app: &App, ctx: &Ctx) -> Result<Dashboard, AppError> {
         .filter(invoice::Column::CompanyId.eq(ctx.company_id))
         .filter(invoice::Column::Status.is_in([InvoiceStatus::Issued.code(), InvoiceStatus::PartiallyPaid.code()]))
         .filter(invoice::Column::Balance.gt(0))
+        .filter(invoice::Column::DueDate.lt(today))
         .order_by_asc(invoice::Column::DueDate)
+        .order_by_asc(invoice::Column::Id)
+        .limit(10)
         .into_tuple()
         .all(conn)
         .await?;
-    let unpaid_total = open.iter().map(|r| r.4).sum();
-    let mut aging = [0i64; 4];
-    let mut overdue = Vec::new();
-    for (id, number, customer_name, due, balance) in open {
-        let Some(due_date) = due.filter(|d| *d < today) else { continue };
-        let days = (today - due_date).num_days();
-        let bucket = match days {
-            ..=30 => 0,
-            31..=60 => 1,
-            61..=90 => 2,
-            _ => 3,
-        };
-        aging[bucket] += balance;
-        overdue.push(OverdueInvoice { id, number: number.unwrap_or_default(), customer_name, due_date, days, balance });
-    }
-    let overdue_count = overdue.len();
-    overdue.truncate(10);
+    let overdue = oldest
+        .into_iter()
+        .filter_map(|(id, number, customer_name, due, balance)| {
+            let due_date = due?;
+            let days = (today - due_date).num_days();
+            Some(OverdueInvoice { id, number: number.unwrap_or_default(), customer_name, due_date, days, balance })
+        })
+        .collect();
     let month = today.with_day(1).unwrap_or(today);
-    let month_sales: Vec<i64> = invoice::Entity::find()
-        .select_only()
-        .column(invoice::Column::Total)
-        .filter(invoice::Column::CompanyId.eq(ctx.company_id))
-        .filter(invoice::Column::Status.is_in([
-            InvoiceStatus::Issued.code(),
-            InvoiceStatus::PartiallyPaid.code(),
-            InvoiceStatus::Paid.code(),
-        ]))
-        .filter(invoice::Column::IssueDate.gte(month))
-        .filter(invoice::Column::IssueDate.lte(today))
-        .into_tuple()
-        .all(conn)
-        .await?;
+    let sales_sql = format!(
+        "SELECT {} AS s FROM invoices WHERE company_id = ? AND status IN ('issued', 'partially_paid', 'paid') \
+         AND issue_date >= ? AND issue_date <= ?",
+        sum_i64(b, "total")
+    );
+    let month_sales: i64 = conn
+        .query_one_raw(stmt(b, &sales_sql, vec![ctx.company_id.into(), month.into(), today.into()]))
+        .await?
+        .map(|r| r.try_get("", "s"))
+        .transpose()?
+        .unwrap_or(0);
     let recent = audit_log::Entity::find()
         .filter(audit_log::Column::CompanyId.eq(ctx.company_id))
         .order_by_desc(audit_log::Column::Id)
@@ -169,10 +191,10 @@ pub async fn load(app: &App, ctx: &Ctx) -> Result<Dashboard, AppError> {
         .collect();
     Ok(Dashboard {
         unpaid_total,
-        month_sales: month_sales.iter().sum(),
+        month_sales,
         month,
         overdue,
-        overdue_count,
+        overdue_count: overdue_count.max(0) as usize,
         aging,
         recent,
         time_zone: settings.model.time_zone,

@@ -35,6 +35,16 @@ pub fn insert_ignore(backend: DbBackend, table: &str, cols: &[&str], conflict: &
     }
 }
 
+/// `SUM(expr)` as a 64-bit integer, 0 over no rows (PostgreSQL and MySQL widen integer sums
+/// to `numeric` / `DECIMAL`).
+pub fn sum_i64(backend: DbBackend, expr: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)"),
+        DbBackend::MySql => format!("CAST(COALESCE(SUM({expr}), 0) AS SIGNED)"),
+        _ => format!("COALESCE(SUM({expr}), 0)"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

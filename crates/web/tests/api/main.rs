@@ -7,6 +7,7 @@ mod concurrency;
 mod corrections;
 mod credit_notes;
 mod customers;
+mod dashboard;
 mod dunning;
 mod exports;
 mod helpers;
