@@ -158,8 +158,9 @@ pub async fn append_many(app: &App, tx: &WriteTx, ctx: &Ctx, entries: Vec<AuditE
         });
     }
     // 11 values a row: well inside every engine's bound-parameter limit.
-    for chunk in rows.chunks(2000) {
-        audit_log::Entity::insert_many(chunk.to_vec()).exec_without_returning(&**tx).await?;
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(2000));
+        audit_log::Entity::insert_many(std::mem::replace(&mut rows, rest)).exec_without_returning(&**tx).await?;
     }
     tx.execute_raw(stmt(
         b,
