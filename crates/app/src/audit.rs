@@ -314,6 +314,10 @@ pub struct ChainViolation {
 
 /// Walks a company's chain and reports every row whose hash or link does not hold.
 pub async fn verify_chain(app: &App, company_id: i64) -> Result<Vec<ChainViolation>, AppError> {
+    // The head first: rows and head change in one transaction, so every row up to the head
+    // read here is visible to the read of the rows that follows, however busy the company.
+    // Rows appended in between are checked as links of the chain, not against this head.
+    let head = audit_head::Entity::find_by_id(company_id).one(app.db.conn()).await?;
     let rows = audit_log::Entity::find()
         .filter(audit_log::Column::CompanyId.eq(company_id))
         .order_by_asc(audit_log::Column::Seq)
@@ -322,6 +326,7 @@ pub async fn verify_chain(app: &App, company_id: i64) -> Result<Vec<ChainViolati
     let mut violations = Vec::new();
     let mut prev = GENESIS_HASH.to_owned();
     let mut expected_seq = 1;
+    let mut hash_at_head = None;
     for row in rows {
         let v = |problem: String| ChainViolation { company_id, seq: row.seq, problem };
         if row.seq != expected_seq {
@@ -333,14 +338,17 @@ pub async fn verify_chain(app: &App, company_id: i64) -> Result<Vec<ChainViolati
         if row_hash(&row) != row.hash {
             violations.push(v("row content does not match its hash".into()));
         }
+        if head.as_ref().is_some_and(|h| h.seq == row.seq) {
+            hash_at_head = Some(row.hash.clone());
+        }
         prev = row.hash.clone();
         expected_seq = row.seq + 1;
     }
     // Rows removed from the end leave no gap behind them; the head remembers the last one.
-    let head = audit_head::Entity::find_by_id(company_id).one(app.db.conn()).await?;
     if let Some(head) = head {
         let last_seq = expected_seq - 1;
-        if head.seq != last_seq || head.last_hash != prev {
+        let matches = if head.seq == 0 { true } else { hash_at_head.as_deref() == Some(head.last_hash.as_str()) };
+        if last_seq < head.seq || !matches {
             violations.push(ChainViolation {
                 company_id,
                 seq: head.seq,

@@ -86,6 +86,56 @@ async fn the_audit_chain_detects_tampering() {
 }
 
 #[tokio::test]
+async fn the_audit_chain_notices_rows_cut_from_its_end() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let c = app.customer("A").await;
+    app.issued(c, "2026-11-01").await;
+    let max: i64 = app
+        .app
+        .db
+        .conn()
+        .query_one_raw(sea_orm::Statement::from_string(app.app.db.db_backend(), "SELECT MAX(seq) AS m FROM audit_logs"))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "m")
+        .unwrap();
+    let sql = format!("DELETE FROM audit_logs WHERE seq = {max}");
+    app.app.db.conn().execute_unprepared(&sql).await.unwrap();
+    let violations = invoicepilot_app::audit::verify_chain(&app.app, app.company_id).await.unwrap();
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert!(violations[0].problem.contains("chain head"), "{violations:?}");
+}
+
+#[tokio::test]
+async fn the_audit_chain_verifies_while_the_company_keeps_writing() {
+    // Found by the soak test: `check` on a busy company read the rows, then a head that had
+    // moved on, and reported a cut chain.
+    let app = std::sync::Arc::new(spawn_app().await);
+    let c = app.customer("A").await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..4)
+        .map(|_| {
+            let (app, stop) = (app.clone(), stop.clone());
+            tokio::spawn(async move {
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    app.issued(c, "2026-11-30").await;
+                }
+            })
+        })
+        .collect();
+    for _ in 0..30 {
+        let violations = invoicepilot_app::audit::verify_chain(&app.app, app.company_id).await.unwrap();
+        assert!(violations.is_empty(), "{violations:?}");
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    for w in writers {
+        w.await.unwrap();
+    }
+}
+
+#[tokio::test]
 async fn check_passes_on_real_data_and_finds_broken_invariants() {
     use sea_orm::ConnectionTrait;
     let app = spawn_app().await;
