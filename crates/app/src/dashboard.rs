@@ -141,6 +141,20 @@ pub async fn load(app: &App, ctx: &Ctx) -> Result<Dashboard, AppError> {
     let unpaid_total: i64 = row.try_get("", "unpaid")?;
     let aging = [row.try_get("", "a0")?, row.try_get("", "a1")?, row.try_get("", "a2")?, row.try_get("", "a3")?];
     let overdue_count: i64 = row.try_get("", "overdue_count")?;
+    // The ten oldest ids from the index, then their rows.
+    let oldest_ids: Vec<i64> = invoice::Entity::find()
+        .select_only()
+        .column(invoice::Column::Id)
+        .filter(invoice::Column::CompanyId.eq(ctx.company_id))
+        .filter(invoice::Column::Status.is_in([InvoiceStatus::Issued.code(), InvoiceStatus::PartiallyPaid.code()]))
+        .filter(invoice::Column::Balance.gt(0))
+        .filter(invoice::Column::DueDate.lt(today))
+        .order_by_asc(invoice::Column::DueDate)
+        .order_by_asc(invoice::Column::Id)
+        .limit(10)
+        .into_tuple()
+        .all(conn)
+        .await?;
     let oldest: Vec<(i64, Option<String>, String, Option<NaiveDate>, i64)> = invoice::Entity::find()
         .select_only()
         .columns([
@@ -150,13 +164,9 @@ pub async fn load(app: &App, ctx: &Ctx) -> Result<Dashboard, AppError> {
             invoice::Column::DueDate,
             invoice::Column::Balance,
         ])
-        .filter(invoice::Column::CompanyId.eq(ctx.company_id))
-        .filter(invoice::Column::Status.is_in([InvoiceStatus::Issued.code(), InvoiceStatus::PartiallyPaid.code()]))
-        .filter(invoice::Column::Balance.gt(0))
-        .filter(invoice::Column::DueDate.lt(today))
+        .filter(invoice::Column::Id.is_in(oldest_ids))
         .order_by_asc(invoice::Column::DueDate)
         .order_by_asc(invoice::Column::Id)
-        .limit(10)
         .into_tuple()
         .all(conn)
         .await?;

@@ -104,10 +104,20 @@ pub async fn list(app: &App, ctx: &Ctx, f: InvoiceFilter, page: PageRequest) -> 
     // index whatever the number of matches, and no wide row is read (or sorted) that is not
     // shown.
     let conn = app.db.conn();
+    let ranged =
+        (from.is_some() || to.is_some() || f.total_min.is_some() || f.total_max.is_some()) && f.customer_id.is_none();
+    let order = if ranged && app.db.backend() == invoicepilot_store::Backend::Sqlite {
+        // SQLite re-plans for each bound range and may walk the whole id index backwards for
+        // an old date window; `+id` (SQLite's documented idiom) keeps the ordering off that
+        // index, so the range's own index is used and its ids sorted.
+        Expr::cust("+id")
+    } else {
+        Expr::col(invoice::Column::Id).into()
+    };
     let page_ids: Vec<i64> = q
         .select_only()
         .column(invoice::Column::Id)
-        .order_by_desc(invoice::Column::Id)
+        .order_by(order, sea_orm::Order::Desc)
         .limit(page.limit + 1)
         .into_tuple()
         .all(conn)
