@@ -146,13 +146,13 @@ async fn execute_in_span(
     let Some(handler) = registry.get(&job.job_type).cloned() else {
         let msg = format!("no handler for job type {}", job.job_type);
         tracing::error!(%msg);
-        return Ok(if queue::fail(app, &job, &msg).await? { Outcome::Failed } else { Outcome::Lost });
+        return Ok(if settle(|| queue::fail(app, &job, &msg)).await? { Outcome::Failed } else { Outcome::Lost });
     };
     let policy = effective_policy(app, registry, &job, cfg.tries);
     if job.attempts as u32 > policy.tries {
         // The last attempt's worker vanished; its lease expired and the job has no tries left.
         let msg = "no attempts left after the last worker stopped";
-        if queue::fail(app, &job, msg).await? {
+        if settle(|| queue::fail(app, &job, msg)).await? {
             handler.on_failed(app, &job, msg).await;
             return Ok(Outcome::Failed);
         }
@@ -187,7 +187,7 @@ async fn execute_in_span(
             _ = &mut grace, if stopping => {
                 task.abort();
                 tracing::warn!("stopping: grace period over, the job is given back");
-                return Ok(if queue::release(app, &job).await? { Outcome::Released } else { Outcome::Lost });
+                return Ok(if settle(|| queue::release(app, &job)).await? { Outcome::Released } else { Outcome::Lost });
             }
         }
     };
@@ -199,7 +199,7 @@ async fn execute_in_span(
                 tracing::warn!("the lease was lost before the job finished; the other worker's result stands");
                 return Ok(Outcome::Lost);
             }
-            Err(msg) if queue::reschedule(app, &job, &msg, policy.delay(job.attempts as u32)).await? => {
+            Err(msg) if settle(|| queue::reschedule(app, &job, &msg, policy.delay(job.attempts as u32))).await? => {
                 Outcome::Retried
             }
             Err(_) => Outcome::Lost,
@@ -207,12 +207,12 @@ async fn execute_in_span(
         Err(JobError::Transient(msg)) if (job.attempts as u32) < policy.tries => {
             let delay = policy.delay(job.attempts as u32);
             tracing::warn!(error = %msg, retry_in_s = delay.as_secs(), "attempt failed; will retry");
-            if queue::reschedule(app, &job, &msg, delay).await? { Outcome::Retried } else { Outcome::Lost }
+            if settle(|| queue::reschedule(app, &job, &msg, delay)).await? { Outcome::Retried } else { Outcome::Lost }
         }
         Err(e) => {
             let msg = e.message().to_owned();
             tracing::error!(error = %msg, "job failed for good");
-            if queue::fail(app, &job, &msg).await? {
+            if settle(|| queue::fail(app, &job, &msg)).await? {
                 handler.on_failed(app, &job, &msg).await;
                 Outcome::Failed
             } else {
@@ -236,24 +236,36 @@ async fn execute_in_span(
     Ok(outcome)
 }
 
-/// Completes a successful attempt, trying the transaction again for a while rather than
-/// giving up at once: a job whose work was done (a mail accepted by the SMTP server) and
-/// that is then retried would do it again. The error text when every try failed.
+/// Completes a successful attempt; the error text when every try failed.
 async fn complete(app: &App, handler: &dyn Job, job: &ClaimedJob, millis: u128) -> Result<bool, String> {
+    settle(|| queue::complete_with(app, job, Some(handler), millis))
+        .await
+        .map_err(|e| format!("the work was done but recording it failed: {e}"))
+}
+
+/// Records an attempt's outcome, trying the transaction again for a while (a database
+/// restart, a failover) rather than giving up at once: an outcome not recorded leaves the
+/// job `running` until its lease expires, and a job whose work was done (a mail accepted
+/// by the SMTP server) and is then retried would do it again.
+async fn settle<T, F, Fut>(mut write: F) -> Result<T, AppError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
     let mut wait = Duration::from_millis(200);
-    let mut last = String::new();
-    for _ in 0..8 {
-        match queue::complete_with(app, job, Some(handler), millis).await {
-            Ok(done) => return Ok(done),
-            Err(e) => {
-                last = e.to_string();
-                tracing::warn!(error = %last, "recording the job's success failed; trying again");
+    let mut tries = 0;
+    loop {
+        match write().await {
+            Ok(v) => return Ok(v),
+            Err(e) if tries < 7 => {
+                tries += 1;
+                tracing::warn!(error = %e, "recording the job's outcome failed; trying again");
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(Duration::from_secs(10));
             }
+            Err(e) => return Err(e),
         }
     }
-    Err(format!("the work was done but recording it failed: {last}"))
 }
 
 async fn restart_requested(app: &App, since: chrono::NaiveDateTime) -> bool {
