@@ -198,6 +198,9 @@ pub async fn heartbeat(app: &App, job: &ClaimedJob, lease: Duration) -> Result<b
 /// Puts a failed attempt back for a retry after `delay`, its error appended; false when
 /// the lease was lost.
 pub async fn reschedule(app: &App, job: &ClaimedJob, error: &str, delay: Duration) -> Result<bool, AppError> {
+    if app.failpoints.hit("jobs.reschedule") {
+        return Err(AppError::Internal("failpoint jobs.reschedule".into()));
+    }
     let now = db_now(app.clock.as_ref());
     let mut errors = job.errors.clone();
     errors.push(error_entry(job.attempts, now, &job.worker, error));

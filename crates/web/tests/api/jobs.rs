@@ -160,6 +160,20 @@ async fn a_job_that_always_panics_ends_failed_and_can_be_retried() {
 }
 
 #[tokio::test]
+async fn an_outcome_that_cannot_be_written_at_once_is_written_on_a_later_try() {
+    // A database that is briefly away (a restart) must not leave the job running until its
+    // lease expires.
+    let app = spawn_app().await;
+    let registry = Registry::standard().with(Arc::new(Panics));
+    let id = enqueue(&app.app, "test.panics", json!({})).await;
+    app.app.failpoints.arm("jobs.reschedule", 2);
+    assert_eq!(jobs::run_pending(&app.app, &registry).await.unwrap(), 1);
+    let row = job::Entity::find_by_id(id).one(app.app.db.conn()).await.unwrap().unwrap();
+    assert_eq!((row.state.as_str(), row.attempts), ("pending", 1), "rescheduled on the third try");
+    assert!(row.errors.contains("this job always panics"), "{}", row.errors);
+}
+
+#[tokio::test]
 async fn a_worker_past_its_lease_cannot_complete_or_fail_the_job() {
     let app = spawn_app().await;
     let id = enqueue(&app.app, "test.tracked", json!({})).await;
