@@ -47,6 +47,19 @@ async fn drop_stale(admin: &sea_orm::DatabaseConnection, mysql: bool) {
     }
 }
 
+/// Drops the database `url` names (one made by [`fresh_server_database`] on `base`), for
+/// runs that leave gigabytes behind (the read benchmark).
+pub async fn drop_server_database(base: &str, url: &str) -> Result<(), String> {
+    let name = url.split('?').next().unwrap_or(url).rsplit('/').next().unwrap_or_default();
+    if !name.starts_with("ipt_") || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!("{name:?} is not a throw-away database"));
+    }
+    let admin = Database::connect(base).await.map_err(|e| format!("database server unreachable: {e}"))?;
+    let res = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await;
+    let _ = admin.close().await;
+    res.map(|_| ()).map_err(|e| format!("drop {name}: {e}"))
+}
+
 /// `base` with its database (path) replaced by `db`, keeping the query string.
 pub fn url_with_database(base: &str, db: &str) -> String {
     let (without_query, query) = match base.split_once('?') {

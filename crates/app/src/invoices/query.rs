@@ -106,11 +106,13 @@ pub async fn list(app: &App, ctx: &Ctx, f: InvoiceFilter, page: PageRequest) -> 
     let conn = app.db.conn();
     let ranged =
         (from.is_some() || to.is_some() || f.total_min.is_some() || f.total_max.is_some()) && f.customer_id.is_none();
-    let order = if ranged && app.db.backend() == invoicepilot_store::Backend::Sqlite {
-        // SQLite re-plans for each bound range and may walk the whole id index backwards for
-        // an old date window; `+id` (SQLite's documented idiom) keeps the ordering off that
-        // index, so the range's own index is used and its ids sorted.
-        Expr::cust("+id")
+    let order = if ranged {
+        // With a date or amount range the planners of all three engines may walk the id index
+        // backwards, filtering row by row, until the page is full: instant for this month,
+        // a scan of most of the table for a window two years back. `id + 0` keeps the
+        // ordering off that index, so the range's own (covering) index is read and only its
+        // ids are sorted.
+        Expr::cust("id + 0")
     } else {
         Expr::col(invoice::Column::Id).into()
     };

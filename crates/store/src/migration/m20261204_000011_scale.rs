@@ -32,6 +32,16 @@ impl MigrationTrait for Migration {
         .await?;
         // Its prefix is the new index's: every query it served, the new one serves.
         m.drop_index(Index::drop().name("ix_invoices_company_issue_date").table("invoices").to_owned()).await?;
+        // The amount index carries the issue date too, so a date-and-amount search stays
+        // inside an index whichever of the two ranges the planner starts from.
+        m.create_index(index(
+            "ix_invoices_company_total_issue_date",
+            "invoices",
+            &["company_id", "total", "issue_date", "id"],
+            false,
+        ))
+        .await?;
+        m.drop_index(Index::drop().name("ix_invoices_company_total").table("invoices").to_owned()).await?;
         m.create_index(index("ix_dunning_notices_company", "dunning_notices", &["company_id", "invoice_id"], false))
             .await
     }
@@ -39,6 +49,8 @@ impl MigrationTrait for Migration {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_index(Index::drop().name("ix_invoices_company_open").table("invoices").to_owned()).await?;
         m.drop_index(Index::drop().name("ix_dunning_notices_company").table("dunning_notices").to_owned()).await?;
+        m.create_index(index("ix_invoices_company_total", "invoices", &["company_id", "total", "id"], false)).await?;
+        m.drop_index(Index::drop().name("ix_invoices_company_total_issue_date").table("invoices").to_owned()).await?;
         m.create_index(index("ix_invoices_company_issue_date", "invoices", &["company_id", "issue_date", "id"], false))
             .await?;
         m.drop_index(Index::drop().name("ix_invoices_company_issue_date_total").table("invoices").to_owned()).await

@@ -74,3 +74,42 @@ async fn seeding_is_refused_in_production_and_without_customers() {
     let report = check::run_for(&t.app, Some(t.company_id)).await.unwrap();
     assert_eq!(report.invoices, 0, "nothing was written");
 }
+
+#[tokio::test]
+async fn range_searches_page_newest_first_through_every_match() {
+    use sea_orm::ConnectionTrait;
+    let t = spawn_app().await;
+    seed(&t.app, &opts(&t, 20, 3_000), &|_, _| {}).await.unwrap();
+    let (from, to, lo, hi) = ("2025-06-01", "2025-09-30", 20_000, 200_000);
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = format!(
+            "/api/v1/invoices?issue_date_from={from}&issue_date_to={to}&total_min={lo}&total_max={hi}&limit=100"
+        );
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let r = t.get(&path).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        for i in r.body["items"].as_array().unwrap() {
+            let date = i["issue_date"].as_str().unwrap();
+            let total = i["total"].as_i64().unwrap();
+            assert!((from..=to).contains(&date) && (lo..=hi).contains(&total), "{date} {total}");
+            seen.push(i["id"].as_i64().unwrap());
+        }
+        match r.body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest first, each once");
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM invoices WHERE issue_date >= '{from}' AND issue_date <= '{to}' \
+         AND total >= {lo} AND total <= {hi}"
+    );
+    let row = t.app.db.conn().query_one_raw(sea_orm::Statement::from_string(t.app.db.db_backend(), sql)).await;
+    let n: i64 = row.unwrap().unwrap().try_get("", "n").unwrap();
+    assert!(n > 100, "the window spans several pages: {n}");
+    assert_eq!(seen.len() as i64, n, "every match listed");
+}
