@@ -11,7 +11,7 @@ export RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$HOME/.cache/invoicepilot-fuzz}"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
-for target in zengin csv_statement amounts; do
+for target in zengin csv_statement amounts number_format backup_reader; do
   mkdir -p "$scratch/$target"
   cp fuzz/corpus/"$target"/* "$scratch/$target/"
   echo "fuzzing $target for ${secs}s"
