@@ -103,6 +103,9 @@ pub fn local_time(rfc3339: &str, time_zone: &str) -> String {
         .unwrap_or_else(|_| rfc3339.to_owned())
 }
 
+/// (id, number, customer, due date, balance) of an overdue invoice.
+type OverdueRow = (i64, Option<String>, String, Option<NaiveDate>, i64);
+
 /// Builds the dashboard of the caller's company. The figures are sums the database computes
 /// (a company with a million invoices has tens of thousands open); only the ten oldest
 /// overdue invoices are read as rows.
@@ -155,7 +158,7 @@ pub async fn load(app: &App, ctx: &Ctx) -> Result<Dashboard, AppError> {
         .into_tuple()
         .all(conn)
         .await?;
-    let oldest: Vec<(i64, Option<String>, String, Option<NaiveDate>, i64)> = invoice::Entity::find()
+    let oldest: Vec<OverdueRow> = invoice::Entity::find()
         .select_only()
         .columns([
             invoice::Column::Id,

@@ -114,7 +114,7 @@ pub async fn list(app: &App, ctx: &Ctx, f: InvoiceFilter, page: PageRequest) -> 
         // ids are sorted.
         Expr::cust("id + 0")
     } else {
-        Expr::col(invoice::Column::Id).into()
+        Expr::col(invoice::Column::Id)
     };
     let page_ids: Vec<i64> = q
         .select_only()
