@@ -24,6 +24,7 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct CustomerInput {
     /// Name (required).
+    #[schema(required = true, nullable = false)]
     pub name: Option<String>,
     /// Katakana reading; also recognises the payer of bank transfers.
     pub name_kana: Option<String>,

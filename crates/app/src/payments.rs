@@ -32,12 +32,16 @@ pub struct AllocationInput {
 #[serde(deny_unknown_fields)]
 pub struct PaymentInput {
     /// The paying customer (required).
+    #[schema(required = true, nullable = false)]
     pub customer_id: Option<i64>,
     /// Yen received, > 0 (required).
+    #[schema(required = true, nullable = false, minimum = 1)]
     pub amount: Option<i64>,
     /// Date received, YYYY-MM-DD (required).
+    #[schema(required = true, nullable = false, value_type = String, format = Date)]
     pub received_on: Option<String>,
     /// `bank_transfer`, `cash`, `card`, `other` (required).
+    #[schema(required = true, nullable = false, value_type = String, pattern = "^(bank_transfer|cash|card|other)$")]
     pub method: Option<String>,
     /// Free reference.
     pub reference: Option<String>,

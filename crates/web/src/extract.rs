@@ -46,8 +46,13 @@ impl FromRequestParts<AppState> for Auth {
     }
 }
 
-/// `If-Match`, parsed: `"7"` or `7` (a weak or unparsable tag can never match).
+/// `If-Match`, parsed: `"7"` or `7`; a weak tag `W/"7"` is well-formed but never matches
+/// (RFC 9110 compares strongly). Anything else — `*` included, since the API's locking needs
+/// the version the client read — is a malformed request (400).
 pub struct IfMatch(pub Option<i64>);
+
+/// What `If-Match` may hold, for the OpenAPI document.
+pub const IF_MATCH_PATTERN: &str = r#"^(W/)?("[0-9]{1,18}"|[0-9]{1,18})$"#;
 
 impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = ApiError;
@@ -55,10 +60,15 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let Some(raw) = parts.headers.get(header::IF_MATCH) else { return Ok(IfMatch(None)) };
         let s = raw.to_str().unwrap_or("").trim();
-        match s.trim_matches('"').parse::<i64>() {
-            Ok(v) if !s.starts_with("W/") => Ok(IfMatch(Some(v))),
-            // A tag that is not one of ours can never be current.
-            _ => Ok(IfMatch(Some(-1))),
+        let (weak, tag) = match s.strip_prefix("W/") {
+            Some(rest) => (true, rest),
+            None => (false, s),
+        };
+        let quoted = tag.len() >= 2 && tag.starts_with('"') && tag.ends_with('"');
+        let digits = if quoted { &tag[1..tag.len() - 1] } else { tag };
+        match digits.parse::<i64>() {
+            Ok(v) if digits.bytes().all(|b| b.is_ascii_digit()) => Ok(IfMatch(Some(if weak { -1 } else { v }))),
+            _ => Err(ApiError::bad_request("If-Match must be the ETag you read, e.g. \"7\"")),
         }
     }
 }
@@ -99,7 +109,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// An optional JSON body: an empty body (with or without a content type) is `None`;
+/// An optional JSON body: an empty body (with or without a content type) or `null` is `None`;
 /// anything else is read as [`ApiJson`] reads it.
 pub struct OptionalJson<T>(pub Option<T>);
 
@@ -111,7 +121,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
         let bytes = axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await.map_err(|_| {
             ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "the request body is too large")
         })?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        // No body, or the JSON `null`: the request carries no options.
+        if bytes.iter().all(u8::is_ascii_whitespace) || bytes.trim_ascii() == b"null" {
             return Ok(OptionalJson(None));
         }
         let req = Request::from_parts(parts, axum::body::Body::from(bytes));
@@ -120,20 +131,72 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
 }
 
 /// Parses JSON, naming the path of a failing field.
+///
+/// A number written with a fraction or an exponent that is a whole number (`224.0`, `1e3`)
+/// is an integer to JSON Schema, so it is read as one; an integer too large for its field is
+/// a well-typed value that breaks a rule (422 `out_of_range`), not a wrong type (400).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if std::str::from_utf8(bytes).is_err() {
         return Err(ApiError::bad_request("the request body is not valid UTF-8"));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if path == "." || path.is_empty() {
-            ApiError::bad_request(format!("invalid JSON body: {inner}"))
-        } else {
-            ApiError::bad_request(format!("invalid JSON at {path}: {inner}"))
+    let first = match serde_path_to_error::deserialize(de) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    // Only a body that is valid JSON with whole-number floats in it is worth a second read.
+    let retried = serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|mut v| whole_floats_as_integers(&mut v).then(|| serde_path_to_error::deserialize(v)));
+    let e = match retried {
+        Some(Ok(v)) => return Ok(v),
+        Some(Err(e)) => e,
+        None => first,
+    };
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    if path != "." && !path.is_empty() && is_out_of_range(&inner.to_string()) {
+        return Err(invoicepilot_app::AppError::field(&path, "out_of_range", format!("{path} is out of range")).into());
+    }
+    if path == "." || path.is_empty() {
+        Err(ApiError::bad_request(format!("invalid JSON body: {inner}")))
+    } else {
+        Err(ApiError::bad_request(format!("invalid JSON at {path}: {inner}")))
+    }
+}
+
+/// Rewrites every float with no fractional part that fits an `i64` as an integer; true
+/// when anything changed.
+fn whole_floats_as_integers(v: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // ±2^63 are not representable as i64; the open interval is.
+            if f.fract() == 0.0 && f > -9.223_372_036_854_776e18 && f < 9.223_372_036_854_776e18 {
+                *v = Value::from(f as i64);
+                true
+            } else {
+                false
+            }
         }
-    })
+        Value::Array(items) => items.iter_mut().fold(false, |changed, i| whole_floats_as_integers(i) | changed),
+        Value::Object(map) => map.values_mut().fold(false, |changed, i| whole_floats_as_integers(i) | changed),
+        _ => false,
+    }
+}
+
+/// True for serde's complaint about an integer, or a whole number written as a float, that
+/// does not fit the field (`invalid value: integer `…``, `invalid type: floating point `1e20``).
+fn is_out_of_range(message: &str) -> bool {
+    if message.starts_with("invalid value: integer") {
+        return true;
+    }
+    message
+        .strip_prefix("invalid type: floating point `")
+        .and_then(|rest| rest.split('`').next())
+        .and_then(|n| n.parse::<f64>().ok())
+        .is_some_and(|f| f.is_finite() && f.fract() == 0.0)
 }
 
 /// A query string; 400 when a value has the wrong type.
@@ -171,5 +234,50 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
             .filter(|v| *v > 0)
             .map(Id)
             .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not-found", format!("no resource with id {raw:?}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        amount: i64,
+        lines: Vec<Line>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Line {
+        unit_price: Option<i64>,
+    }
+
+    #[test]
+    fn whole_number_floats_read_as_integers_anywhere_in_the_body() {
+        let b: Body = parse_json(br#"{"amount": 224.0, "lines": [{"unit_price": -1e3}]}"#).unwrap();
+        assert_eq!((b.amount, b.lines[0].unit_price), (224, Some(-1000)));
+    }
+
+    #[test]
+    fn fractions_and_unknown_fields_stay_bad_requests() {
+        for body in [&br#"{"amount": 224.5, "lines": []}"#[..], br#"{"amount": 1.0, "lines": [], "x": 1}"#] {
+            let e = parse_json::<Body>(body).unwrap_err();
+            assert_eq!(e.status(), StatusCode::BAD_REQUEST, "{}", String::from_utf8_lossy(body));
+        }
+    }
+
+    #[test]
+    fn out_of_range_integers_name_their_field() {
+        for n in ["9223372036854775808", "1e19", "-9.3e18"] {
+            let text = format!(r#"{{"amount": 1, "lines": [{{"unit_price": {n}}}]}}"#);
+            let e = parse_json::<Body>(text.as_bytes()).unwrap_err();
+            assert_eq!(e.status(), StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        }
+        assert!(is_out_of_range("invalid type: floating point `1e20`, expected i64"));
+        assert!(!is_out_of_range("invalid type: floating point `1.5`, expected i64"));
+        assert!(!is_out_of_range("invalid type: string \"1\", expected i64"));
     }
 }

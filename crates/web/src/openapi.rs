@@ -47,6 +47,11 @@ pub fn finish(doc: OpenApi) -> Value {
                 {
                     op["operationId"] = json!(format!("{tag}_{id}"));
                 }
+                if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+                    for param in params.iter_mut() {
+                        describe_header(param);
+                    }
+                }
                 let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
                 for (code, desc) in ERRORS {
                     if path == "/health" {
@@ -65,6 +70,22 @@ pub fn finish(doc: OpenApi) -> Value {
         }
     }
     v
+}
+
+/// The exact form of the headers the extractors check (the handlers declare them as plain
+/// strings): what a client may send, so a tester knows what is malformed.
+fn describe_header(param: &mut Value) {
+    if param["in"] != "header" {
+        return;
+    }
+    let schema = match param["name"].as_str() {
+        Some("If-Match") => json!({"type": "string", "pattern": crate::extract::IF_MATCH_PATTERN}),
+        Some("Idempotency-Key") => {
+            json!({"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"})
+        }
+        _ => return,
+    };
+    param["schema"] = schema;
 }
 
 /// `GET /api/openapi.json`.

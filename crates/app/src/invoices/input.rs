@@ -36,15 +36,19 @@ impl QuantityValue {
 #[serde(deny_unknown_fields)]
 pub struct LineInputDto {
     /// 品目 (required).
+    #[schema(required = true, nullable = false)]
     pub description: Option<String>,
     /// Decimal string, ≥ 0, at most 4 decimals (required).
-    #[schema(value_type = String, example = "1.5")]
+    #[schema(value_type = String, example = "1.5", required = true, nullable = false)]
     pub quantity: Option<QuantityValue>,
     /// 単位: 個, 時間, 式 … (required).
+    #[schema(required = true, nullable = false)]
     pub unit: Option<String>,
     /// 単価 in yen (required; negative for a discount line).
+    #[schema(required = true, nullable = false)]
     pub unit_price: Option<i64>,
     /// `"10"`, `"8"`, `"0"`, `"exempt"` or `"out_of_scope"` (required).
+    #[schema(required = true, nullable = false, value_type = String, pattern = "^(10|8|0|exempt|out_of_scope)$")]
     pub tax_rate: Option<String>,
     /// Read-only, ignored.
     #[serde(default)]
@@ -57,6 +61,7 @@ pub struct LineInputDto {
 #[serde(deny_unknown_fields)]
 pub struct InvoiceInput {
     /// The customer (required).
+    #[schema(required = true, nullable = false)]
     pub customer_id: Option<i64>,
     /// Default: today in the company's time zone.
     pub issue_date: Option<String>,
@@ -69,6 +74,7 @@ pub struct InvoiceInput {
     /// 備考.
     pub notes: Option<String>,
     /// The lines (required; may be empty on a draft).
+    #[schema(required = true, nullable = false)]
     pub lines: Option<Vec<LineInputDto>>,
     /// Read-only, ignored.
     #[serde(default)]

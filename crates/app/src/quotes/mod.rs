@@ -34,6 +34,7 @@ pub const DEFAULT_VALIDITY_DAYS: i64 = 30;
 #[serde(deny_unknown_fields)]
 pub struct QuoteInput {
     /// The customer (required).
+    #[schema(required = true, nullable = false)]
     pub customer_id: Option<i64>,
     /// 見積日 (default today).
     pub issue_date: Option<String>,
@@ -46,6 +47,7 @@ pub struct QuoteInput {
     /// 備考.
     pub notes: Option<String>,
     /// Lines as on invoices (required; may be empty on a draft).
+    #[schema(required = true, nullable = false)]
     pub lines: Option<Vec<LineInputDto>>,
     /// Read-only, ignored.
     #[serde(default)]

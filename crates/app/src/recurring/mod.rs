@@ -53,14 +53,17 @@ struct Template {
 #[serde(deny_unknown_fields)]
 pub struct RecurringInput {
     /// The customer billed (required).
+    #[schema(required = true, nullable = false)]
     pub customer_id: Option<i64>,
     /// A name for the schedule (default: the first line's description).
     pub name: Option<String>,
     /// 1–28, or 31 for the month's last day (required).
+    #[schema(required = true, nullable = false)]
     pub day_of_month: Option<i64>,
     /// Every this many months, 1–12 (default 1).
     pub interval_months: Option<i64>,
     /// First period billed, `YYYY-MM` (required).
+    #[schema(required = true, nullable = false)]
     pub start_period: Option<String>,
     /// Last period billed, `YYYY-MM` (optional).
     pub end_period: Option<String>,

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 /// Filters of the audit list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// e.g. `invoice`.
     pub target_type: Option<String>,
@@ -17,6 +18,7 @@ pub struct ListParams {
     /// e.g. `invoice.issued`.
     pub action: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

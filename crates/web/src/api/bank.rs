@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 /// Query of a statement upload.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadParams {
     /// `auto` (default), `zengin`, `csv:anser`, `csv:mufg`, `csv:sbi`.
     pub format: Option<String>,
@@ -43,8 +44,10 @@ pub async fn upload(auth: Auth, ApiQuery(p): ApiQuery<UploadParams>, body: Bytes
 
 /// Query of a plain list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -60,10 +63,12 @@ pub async fn statements(auth: Auth, ApiQuery(p): ApiQuery<PageParams>) -> Result
 
 /// Query of the transaction list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TransactionParams {
     /// `open` (the 未消込 queue: unmatched and suggested), or one status.
     pub status: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -22,6 +22,7 @@ pub async fn create(auth: Auth, Id(id): Id, ApiJson(input): ApiJson<CreditNoteIn
 
 /// Query of the credit-note search.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// The invoice credited.
     pub invoice_id: Option<i64>,
@@ -36,6 +37,7 @@ pub struct ListParams {
     /// Total ≤.
     pub total_max: Option<i64>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

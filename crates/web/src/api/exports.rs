@@ -22,16 +22,22 @@ fn encoding(e: Option<&str>) -> Result<CsvEncoding, ApiError> {
 
 /// Query of the journal export.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct JournalParams {
     /// `yayoi`, `freee` or `moneyforward`.
+    #[param(pattern = "^(yayoi|freee|moneyforward)$")]
     pub format: String,
     /// `sales` (issued invoices, credit notes) or `receipts` (payments; not for freee).
+    #[param(pattern = "^(sales|receipts)$")]
     pub kind: String,
     /// First date, YYYY-MM-DD.
+    #[param(required = true, nullable = false, value_type = String, format = Date)]
     pub from: Option<String>,
     /// Last date, YYYY-MM-DD.
+    #[param(required = true, nullable = false, value_type = String, format = Date)]
     pub to: Option<String>,
     /// `utf8` (with BOM, default) or `cp932`.
+    #[param(pattern = "^(utf8|cp932)$")]
     pub encoding: Option<String>,
 }
 
@@ -47,12 +53,16 @@ pub async fn journal(auth: Auth, ApiQuery(p): ApiQuery<JournalParams>) -> Result
 
 /// Query of the payment register.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodParams {
     /// First date, YYYY-MM-DD.
+    #[param(required = true, nullable = false, value_type = String, format = Date)]
     pub from: Option<String>,
     /// Last date, YYYY-MM-DD.
+    #[param(required = true, nullable = false, value_type = String, format = Date)]
     pub to: Option<String>,
     /// `utf8` (with BOM, default) or `cp932`.
+    #[param(pattern = "^(utf8|cp932)$")]
     pub encoding: Option<String>,
 }
 

@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 /// Filters of the invoice list (all combine with AND).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// `draft`, `issued`, `partially_paid`, `paid`, `void`.
     pub status: Option<String>,
@@ -30,6 +31,7 @@ pub struct ListParams {
     /// Number or customer name contains.
     pub q: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

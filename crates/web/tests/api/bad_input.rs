@@ -164,3 +164,81 @@ async fn the_most_negative_unit_price_is_refused_everywhere() {
         assert_eq!(r.body["errors"][0]["field"], "lines[0].unit_price", "{path}: {:?}", r.body);
     }
 }
+
+/// JSON Schema counts `224.0` as an integer: a whole number written as a float is read as
+/// one; a fraction is the wrong type (400); an integer too large for its field breaks a rule
+/// (422 with the field's path), whichever way it is spelled.
+#[tokio::test]
+async fn whole_number_floats_are_integers_and_huge_integers_are_out_of_range() {
+    let app = spawn_app().await;
+    let c = app.customer("A").await;
+    let mut body = worked_example(c, "2026-11-01");
+    body["customer_id"] = json!(c as f64);
+    body["lines"][0]["unit_price"] = json!(12345.0);
+    let r = app.post("/api/v1/invoices", body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["lines"][0]["unit_price"], 12345);
+
+    let mut body = worked_example(c, "2026-11-01");
+    body["lines"][0]["unit_price"] = json!(12345.5);
+    assert_problem(&app.post("/api/v1/invoices", body).await, 400);
+
+    for huge in ["9223372036854775808", "1e20", "-1e19"] {
+        let text = worked_example(c, "2026-11-01").to_string().replace("12345", huge);
+        let r = app.raw("POST", "/api/v1/invoices", text.into_bytes(), Some("application/json")).await;
+        assert_problem(&r, 422);
+        assert_eq!(r.body["errors"][0]["field"], "lines[0].unit_price", "{huge}: {}", r.body);
+        assert_eq!(r.body["errors"][0]["code"], "out_of_range");
+    }
+}
+
+/// `If-Match` takes the forms the API hands out; a weak tag is well-formed but never
+/// current (412); anything else, `*` included, is malformed (400).
+#[tokio::test]
+async fn if_match_forms() {
+    let app = spawn_app().await;
+    let c = app.customer("A").await;
+    let path = format!("/api/v1/customers/{c}");
+    let body = json!({"name": "A2"});
+    for (tag, status) in [("W/\"1\"", 412), ("*", 400), ("\"abc\"", 400), ("\"-1\"", 400), ("1", 200)] {
+        let r = app.req("PUT", &path, Some(body.clone()), &[("If-Match", tag)]).await;
+        assert_problem_or(&r, status, tag);
+    }
+    let r = app.req("PUT", &path, Some(body.clone()), &[("If-Match", "\"2\"")]).await;
+    assert_eq!(r.status, 200, "the quoted form: {}", r.body);
+}
+
+fn assert_problem_or(r: &Resp, status: u16, what: &str) {
+    assert_eq!(r.status, status, "{what}: {}", r.body);
+    if status >= 400 {
+        assert_problem(r, status);
+    }
+}
+
+/// An action's optional body may be the JSON `null`: no options, as with no body.
+#[tokio::test]
+async fn a_null_body_is_no_options() {
+    let app = spawn_app().await;
+    let c = app.post("/api/v1/customers", json!({"name": "A", "email": "keiri@a.example.jp"})).await.body["id"]
+        .as_i64()
+        .unwrap();
+    let inv = app.issued(c, "2026-11-30").await;
+    let path = format!("/api/v1/invoices/{}/send", inv["id"]);
+    let r = app.raw("POST", &path, b"null".to_vec(), Some("application/json")).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+}
+
+/// Query parameters are documented as query parameters, with the bounds the handlers check.
+#[tokio::test]
+async fn list_limits_are_checked_as_documented() {
+    let app = spawn_app().await;
+    assert_problem(&app.get("/api/v1/customers?limit=201").await, 422);
+    assert_problem(&app.get("/api/v1/customers?limit=0").await, 422);
+    assert_eq!(app.get("/api/v1/customers?limit=200").await.status, 200);
+    let doc = app.get("/api/openapi.json").await.body;
+    let params = doc["paths"]["/api/v1/customers"]["get"]["parameters"].as_array().unwrap().clone();
+    let limit = params.iter().find(|p| p["name"] == "limit").unwrap();
+    assert_eq!(limit["in"], "query");
+    assert_eq!((limit["schema"]["minimum"].as_i64(), limit["schema"]["maximum"].as_i64()), (Some(1), Some(200)));
+    assert!(params.iter().all(|p| p["in"] == "query"), "{params:?}");
+}
