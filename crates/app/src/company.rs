@@ -168,7 +168,6 @@ pub struct CompanyView {
     /// Signature under e-mails (`null`: name, address and phone).
     pub email_signature: Option<String>,
     /// Dunning levels; the defaults unless the company set its own.
-    #[schema(value_type = Vec<Object>)]
     pub dunning_policy: Vec<invoicepilot_domain::dunning::DunningLevel>,
     /// Optimistic-lock version.
     pub version: i64,
@@ -358,7 +357,7 @@ pub struct CompanyUpdate {
     pub email_signature: Option<Option<String>>,
     /// Dunning levels (`null`: the defaults).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(value_type = Option<Vec<invoicepilot_domain::dunning::DunningLevel>>)]
     pub dunning_policy: Option<Option<Vec<invoicepilot_domain::dunning::DunningLevel>>>,
     /// Read-only, ignored.
     #[serde(default)]

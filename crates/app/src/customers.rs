@@ -31,6 +31,7 @@ pub struct CustomerInput {
     /// `御中` (default) or `様`.
     pub honorific: Option<String>,
     /// Invoice e-mail address.
+    #[schema(format = Email)]
     pub email: Option<String>,
     /// 郵便番号.
     pub postal_code: Option<String>,
@@ -142,6 +143,11 @@ fn validate(input: CustomerInput) -> Result<ValidCustomer, AppError> {
             String::new()
         }
     };
+    // A blank address is refused rather than read as none: `null` says none, and "" is not
+    // an address (the UI turns its empty field into `null` itself).
+    if input.email.as_deref().is_some_and(|e| e.trim().is_empty()) {
+        c.push("email", "invalid", "email is empty: send null for no address");
+    }
     let email =
         c.text("email", input.email, 254).and_then(|e| c.parse("email", e.parse::<Email>())).map(|e| e.to_string());
     let postal_code = c.text("postal_code", input.postal_code, limits::POSTAL_CODE);

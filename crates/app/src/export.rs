@@ -10,10 +10,13 @@ pub enum CsvEncoding {
     Cp932,
 }
 
+/// The `encoding` values [`CsvEncoding::parse`] takes, as a JSON Schema pattern.
+pub const ENCODING_PATTERN: &str = "^(utf8|utf-8|cp932|sjis|shift_jis|windows-31j)?$";
+
 impl CsvEncoding {
-    /// `utf8` (default) or `cp932` / `sjis` / `shift_jis`.
+    /// `utf8` (default) or `cp932` / `sjis` / `shift_jis`, spelled as [`ENCODING_PATTERN`] says.
     pub fn parse(s: Option<&str>) -> Option<CsvEncoding> {
-        match s.map(str::to_ascii_lowercase).as_deref() {
+        match s {
             None | Some("") | Some("utf8") | Some("utf-8") => Some(CsvEncoding::Utf8Bom),
             Some("cp932") | Some("sjis") | Some("shift_jis") | Some("windows-31j") => Some(CsvEncoding::Cp932),
             _ => None,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// One step of the dunning policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DunningLevel {
     /// 1, 2, 3… in order.

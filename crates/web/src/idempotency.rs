@@ -15,7 +15,9 @@ const REPLAYED: &str = "idempotent-replayed";
 
 /// Replays, refuses or records POSTs that carry `Idempotency-Key`.
 pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    // A key that is not visible ASCII is kept as an empty one, which the claim refuses (422),
+    // rather than dropped: a request that asked for idempotency must not run without it.
+    let key = req.headers().get("idempotency-key").map(|v| v.to_str().unwrap_or_default().to_owned());
     match key {
         Some(key) if req.method() == Method::POST && req.uri().path().starts_with("/api/") => {
             idempotent(&state, key, req, next).await

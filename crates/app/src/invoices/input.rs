@@ -39,7 +39,7 @@ pub struct LineInputDto {
     #[schema(required = true, nullable = false)]
     pub description: Option<String>,
     /// Decimal string, ≥ 0, at most 4 decimals (required).
-    #[schema(value_type = String, example = "1.5", required = true, nullable = false)]
+    #[schema(example = "1.5", required = true, nullable = false)]
     pub quantity: Option<QuantityValue>,
     /// 単位: 個, 時間, 式 … (required).
     #[schema(required = true, nullable = false)]

@@ -37,7 +37,7 @@ pub struct JournalParams {
     #[param(required = true, nullable = false, value_type = String, format = Date)]
     pub to: Option<String>,
     /// `utf8` (with BOM, default) or `cp932`.
-    #[param(pattern = "^(utf8|cp932)$")]
+    #[param(pattern = "^(utf8|utf-8|cp932|sjis|shift_jis|windows-31j)?$")]
     pub encoding: Option<String>,
 }
 
@@ -62,7 +62,7 @@ pub struct PeriodParams {
     #[param(required = true, nullable = false, value_type = String, format = Date)]
     pub to: Option<String>,
     /// `utf8` (with BOM, default) or `cp932`.
-    #[param(pattern = "^(utf8|cp932)$")]
+    #[param(pattern = "^(utf8|utf-8|cp932|sjis|shift_jis|windows-31j)?$")]
     pub encoding: Option<String>,
 }
 

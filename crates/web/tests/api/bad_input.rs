@@ -242,3 +242,28 @@ async fn list_limits_are_checked_as_documented() {
     assert_eq!((limit["schema"]["minimum"].as_i64(), limit["schema"]["maximum"].as_i64()), (Some(1), Some(200)));
     assert!(params.iter().all(|p| p["in"] == "query"), "{params:?}");
 }
+
+/// What the document says a field takes is what the handler takes: the export encodings
+/// (spelled exactly), and e-mail addresses (a blank one is not "no address": `null` is).
+#[tokio::test]
+async fn documented_formats_are_the_accepted_ones() {
+    let app = spawn_app().await;
+    let doc = app.get("/api/openapi.json").await.body;
+    let params = doc["paths"]["/api/v1/exports/payments"]["get"]["parameters"].as_array().unwrap().clone();
+    let enc = params.iter().find(|p| p["name"] == "encoding").unwrap();
+    assert_eq!(enc["schema"]["pattern"], invoicepilot_app::export::ENCODING_PATTERN);
+    let period = "from=2026-11-01&to=2026-11-30";
+    assert_eq!(app.get(&format!("/api/v1/exports/payments?{period}&encoding=cp932")).await.status, 200);
+    assert_problem(&app.get(&format!("/api/v1/exports/payments?{period}&encoding=UTF8")).await, 422);
+
+    assert_eq!(doc["components"]["schemas"]["CustomerInput"]["properties"]["email"]["format"], "email");
+    for blank in ["", "  "] {
+        let r = app.post("/api/v1/customers", json!({"name": "A", "email": blank})).await;
+        assert_problem(&r, 422);
+        assert_eq!(r.body["errors"][0]["field"], "email");
+    }
+    let r = app.post("/api/v1/customers", json!({"name": "A", "email": "a..b@example.jp"})).await;
+    assert_problem(&r, 422);
+    let r = app.post("/api/v1/customers", json!({"name": "A", "email": null})).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+}

@@ -436,7 +436,7 @@ async fn the_queue_assigns_ignores_and_undoes() {
 #[tokio::test]
 async fn a_viewer_sees_the_queue_but_cannot_import() {
     let app = spawn_app().await;
-    let token = new_token(&app.app, app.company_id, invoicepilot_domain::Role::Viewer, "viewer@example.jp").await;
+    let token = new_token(&app.app, app.company_id, invoicepilot_domain::Role::Viewer, "viewer").await;
     let r = app
         .client
         .post(format!("{}/api/v1/bank-statements", app.address))
