@@ -267,3 +267,22 @@ async fn documented_formats_are_the_accepted_ones() {
     let r = app.post("/api/v1/customers", json!({"name": "A", "email": null})).await;
     assert_eq!(r.status, 201, "{}", r.body);
 }
+
+/// A request that asks for idempotency with a key that is not visible ASCII is refused; it is
+/// not run without the protection it asked for.
+#[tokio::test]
+async fn an_unreadable_idempotency_key_is_422() {
+    let app = spawn_app().await;
+    let key = reqwest::header::HeaderValue::from_bytes(b"caf\xe9").unwrap();
+    let r = app
+        .client
+        .post(format!("{}/api/v1/customers", app.address))
+        .bearer_auth(&app.token)
+        .header("idempotency-key", key)
+        .json(&json!({"name": "A"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(app.get("/api/v1/customers").await.body["items"].as_array().unwrap().len(), 0, "nothing was created");
+}
