@@ -43,6 +43,7 @@ done
 curl -fs "http://127.0.0.1:$port/health" >/dev/null || { cat "$work/serve.log" >&2; echo "FATAL: server did not start" >&2; exit 1; }
 
 status=0
+cd "$work" # schemathesis keeps a cache folder in the working directory
 PYTHONPATH="$here" SCHEMATHESIS_HOOKS=hooks "$venv/bin/schemathesis" \
   --config-file "$here/schemathesis.toml" run "http://127.0.0.1:$port/api/openapi.json" \
   --url "http://127.0.0.1:$port" \
