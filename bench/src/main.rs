@@ -265,7 +265,13 @@ async fn main() -> anyhow::Result<()> {
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let state = AppState::new(
         app,
-        WebConfig { api_rate_limit: 0, storage_path: std::env::temp_dir(), app_url: None, trusted_proxies: vec![] },
+        WebConfig {
+            api_rate_limit: 0,
+            storage_path: std::env::temp_dir(),
+            app_url: None,
+            trusted_proxies: vec![],
+            body_deadline: invoicepilot_web::DEFAULT_BODY_DEADLINE,
+        },
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = format!("http://{}", listener.local_addr()?);

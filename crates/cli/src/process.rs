@@ -130,6 +130,7 @@ pub async fn serve(settings: Settings, host: String, port: u16, no_worker: bool)
             storage_path: settings.storage_path.clone(),
             app_url: settings.app_url.clone(),
             trusted_proxies: settings.trusted_proxies().map_err(|e| anyhow!(e))?,
+            body_deadline: invoicepilot_web::DEFAULT_BODY_DEADLINE,
         },
     );
     let listener = tokio::net::TcpListener::bind((host.as_str(), port))

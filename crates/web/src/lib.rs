@@ -29,10 +29,14 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyDeadlineLayer;
 use tower_http::trace::TraceLayer;
 
 /// Largest request body accepted (413 above).
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// How long a client may take to send a whole request body (408 after).
+pub const DEFAULT_BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Settings of the web layer.
 #[derive(Debug, Clone)]
@@ -45,6 +49,8 @@ pub struct WebConfig {
     pub app_url: Option<String>,
     /// `TRUSTED_PROXIES`: peers whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Time allowed for a request body from the first byte to the last.
+    pub body_deadline: std::time::Duration,
 }
 
 /// What every handler can reach.
@@ -98,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| error::internal_response(None).into_response()))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::middleware))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(RequestBodyDeadlineLayer::new(state.config.body_deadline))
         .layer(axum::middleware::from_fn_with_state(state.clone(), maintenance::middleware))
         .layer(axum::middleware::from_fn(idempotency::problem_bodies))
         .layer(axum::middleware::from_fn_with_state(

@@ -3,8 +3,7 @@
 
 use super::with_etag;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Auth, Id, OptionalJson};
-use axum::body::Bytes;
+use crate::extract::{ApiBytes, ApiJson, ApiQuery, Auth, Id, OptionalJson};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use invoicepilot_app::bank::{
@@ -29,7 +28,11 @@ pub struct UploadParams {
 #[utoipa::path(post, path = "/api/v1/bank-statements", tag = "bank", params(UploadParams),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 201, body = ImportOutcome), (status = 200, body = ImportOutcome)))]
-pub async fn upload(auth: Auth, ApiQuery(p): ApiQuery<UploadParams>, body: Bytes) -> Result<Response, ApiError> {
+pub async fn upload(
+    auth: Auth,
+    ApiQuery(p): ApiQuery<UploadParams>,
+    ApiBytes(body): ApiBytes,
+) -> Result<Response, ApiError> {
     let format: ImportFormat = p
         .format
         .as_deref()

@@ -179,6 +179,7 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
             storage_path: std::env::temp_dir(),
             app_url: opts.app_url.map(str::to_owned),
             trusted_proxies: if opts.behind_proxy { vec![[127, 0, 0, 1].into()] } else { vec![] },
+            body_deadline: invoicepilot_web::DEFAULT_BODY_DEADLINE,
         },
     )
     .await;
@@ -202,6 +203,7 @@ pub async fn serve_instance(app: &App, rate_limit: u32, app_url: Option<&str>) -
         storage_path: std::env::temp_dir(),
         app_url: app_url.map(str::to_owned),
         trusted_proxies: vec![],
+        body_deadline: invoicepilot_web::DEFAULT_BODY_DEADLINE,
     };
     serve_instance_with(app, config).await
 }

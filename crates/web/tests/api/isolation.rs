@@ -97,3 +97,52 @@ async fn rate_limit_answers_429_with_retry_after() {
     assert_problem(&r, 429);
     assert!(r.headers.get("retry-after").is_some());
 }
+
+/// A client that sends its body slowly holds a connection until the body deadline (then
+/// 408), never the database: on SQLite, whose writers queue for one lock, another client's
+/// write goes through while the slow body is still arriving.
+#[tokio::test]
+async fn a_slow_body_holds_no_transaction_and_times_out() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let config = invoicepilot_web::WebConfig {
+        api_rate_limit: 0,
+        storage_path: std::env::temp_dir(),
+        app_url: None,
+        trusted_proxies: vec![],
+        body_deadline: std::time::Duration::from_secs(3),
+    };
+    let address = serve_instance_with(&app.app, config).await;
+    let host = address.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let head = format!(
+        "POST /api/v1/customers HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: 40\r\n\r\n{{\"name\":",
+        app.token
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+
+    // While the slow body is pending, a write on the same instance completes.
+    let client = reqwest::Client::new();
+    let r = client
+        .post(format!("{address}/api/v1/customers"))
+        .bearer_auth(&app.token)
+        .json(&serde_json::json!({"name": "先に届いた取引先"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let mut probe = [0u8; 1];
+    let answered_early = tokio::time::timeout(std::time::Duration::from_millis(100), slow.peek(&mut probe)).await;
+    assert!(answered_early.is_err(), "the slow request was answered before its deadline");
+
+    // The deadline passes: 408 with a problem body, and nothing of the slow request is stored.
+    let mut response = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(30), slow.read_to_end(&mut response)).await;
+    let text = String::from_utf8_lossy(&response).into_owned();
+    assert!(read.is_ok(), "no answer to the slow request");
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("application/problem+json"), "{text}");
+    let list = app.get("/api/v1/customers").await;
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 1, "{}", list.body);
+}

@@ -31,6 +31,7 @@ async fn first_run_setup_creates_the_owner_once() {
             storage_path: std::env::temp_dir(),
             app_url: None,
             trusted_proxies: vec![],
+            body_deadline: invoicepilot_web::DEFAULT_BODY_DEADLINE,
         },
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
