@@ -14,6 +14,7 @@ const ERRORS: &[(&str, &str)] = &[
     ("403", "The token's role does not allow this"),
     ("404", "No such resource in the token's company"),
     ("405", "Method not allowed"),
+    ("408", "The request body did not arrive within the deadline"),
     ("409", "Conflicts with the current state"),
     ("412", "If-Match names an old version"),
     ("413", "Body too large"),
