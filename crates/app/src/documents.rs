@@ -255,6 +255,9 @@ async fn stored(app: &App, company_id: i64, invoice_id: i64) -> Result<Option<(S
 /// `GET /invoices/{id}/pdf`: the stored PDF, or the same bytes rendered now; never writes.
 pub async fn invoice_pdf(app: &App, ctx: &Ctx, id: i64) -> Result<Pdf, AppError> {
     ctx.require(Permission::Read)?;
+    if app.failpoints.hit("documents.invoice_pdf") {
+        return Err(AppError::Internal("failpoint documents.invoice_pdf".into()));
+    }
     let v = invoices::get(app, ctx, id).await?;
     if v.status != InvoiceStatus::Draft.code()
         && let Some((sha256, bytes)) = stored(app, ctx.company_id, id).await?

@@ -272,3 +272,79 @@ fn audit_db_optimize_and_log_files() {
     let content = std::fs::read_to_string(logs.join("invoicepilot.log")).unwrap();
     assert!(content.lines().any(|l| l.contains("INFO")), "{content}");
 }
+
+/// `queue restart` makes every worker exit so its supervisor starts the new binary; the worker
+/// inside `serve` has no supervisor of its own and must start over, or the server would go on
+/// answering while nothing renders PDFs or sends mail.
+#[test]
+fn serve_keeps_its_worker_after_queue_restart() {
+    use std::io::Write;
+    let mut env = Env::new("restart");
+    let company = env.ok(&["company", "create", "--name", "株式会社テスト"]).trim().to_owned();
+    let mut user = env
+        .cmd()
+        .args(["user", "create", "--email", "keiri@example.jp", "--company", &company, "--role", "owner"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    user.stdin.take().unwrap().write_all(b"a long enough password\n").unwrap();
+    assert!(user.wait().unwrap().success());
+    let token = env.ok(&["token", "create", "--email", "keiri@example.jp"]).trim().to_owned();
+    let server = Server::start(env.cmd().args(["serve", "--port", "0"]));
+    let base = server.url.clone();
+    env.server = Some(server);
+
+    let queue_drains = |env: &Env| {
+        for _ in 0..120 {
+            if env.ok(&["queue", "status"]).contains("pending: 0  running: 0") {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        false
+    };
+    let issue_one = |n: usize| {
+        rt().block_on(async {
+            let c = reqwest::Client::new();
+            let auth = format!("Bearer {token}");
+            let customer: serde_json::Value = c
+                .post(format!("{base}/api/v1/customers"))
+                .header("authorization", &auth)
+                .json(&serde_json::json!({"name": format!("取引先{n}")}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let draft: serde_json::Value = c
+                .post(format!("{base}/api/v1/invoices"))
+                .header("authorization", &auth)
+                .json(&serde_json::json!({"customer_id": customer["id"], "issue_date": "2026-11-30", "lines": [
+                    {"description": "保守", "quantity": "1", "unit": "式", "unit_price": 10000, "tax_rate": "10"}]}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let r = c
+                .post(format!("{base}/api/v1/invoices/{}/issue", draft["id"]))
+                .header("authorization", &auth)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+        })
+    };
+
+    // Issuing queues the invoice's PDF job, which only a worker runs.
+    issue_one(1);
+    assert!(queue_drains(&env), "the in-process worker ran the first job");
+    env.ok(&["queue", "restart"]);
+    // The worker notices within its poll (1 s) and exits; serve must start it again.
+    std::thread::sleep(Duration::from_millis(3000));
+    issue_one(2);
+    assert!(queue_drains(&env), "no worker ran the job queued after the restart: {}", env.ok(&["queue", "status"]));
+}

@@ -155,3 +155,30 @@ async fn the_scheduler_takes_each_slot_once() {
         "two dunning runs, the minute's queue checks, three hourly recurring runs"
     );
 }
+
+/// A reminder goes out with its invoice attached or not at all: when the PDF cannot be read,
+/// the mail waits for its next try instead of leaving without it.
+#[tokio::test]
+async fn a_reminder_waits_for_its_pdf_rather_than_going_without_it() {
+    use invoicepilot_store::entity::job;
+    let sink = SmtpSink::start().await.unwrap();
+    let app = spawn_app_with(Options { app_config: Some(mail_to(sink.port)), ..Options::default() }).await;
+    let c = customer(&app, "株式会社青山商事", Some("keiri@aoyama.example.jp"), false).await;
+    due_invoice(&app, c).await;
+    app.drain().await;
+    let s = dunning::run(&app.app, app.company_id, date("2026-11-27")).await.unwrap();
+    assert_eq!(s.queued, 1);
+
+    app.app.failpoints.arm("documents.invoice_pdf", 1);
+    app.drain().await;
+    assert_eq!(sink.count(), 0, "no reminder went out without its invoice");
+    let waiting = job::Entity::find().all(app.app.db.conn()).await.unwrap();
+    assert_eq!(waiting.len(), 1, "the reminder waits for another try");
+    assert!(waiting[0].errors.contains("documents.invoice_pdf"), "{waiting:?}");
+
+    app.clock.advance(std::time::Duration::from_secs(3600));
+    app.drain().await;
+    let got = sink.received();
+    assert_eq!(got.len(), 1);
+    assert!(got[0].data.contains("application/pdf"), "the invoice is attached");
+}
