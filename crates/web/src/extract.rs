@@ -240,12 +240,40 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// Reads a query string as `T`, naming the failing parameter. As in JSON bodies, a whole number
+/// written with a fraction (`customer_id=16.0`) is the integer it spells, and an integer too
+/// large for its parameter is 422 `out_of_range`; anything else unreadable is 400.
 fn serde_urlencoded_from_str<T: DeserializeOwned>(q: &str) -> Result<T, ApiError> {
-    axum::extract::Query::<T>::try_from_uri(
-        &format!("/?{q}").parse().map_err(|_| ApiError::bad_request("bad query string"))?,
-    )
-    .map(|axum::extract::Query(v)| v)
-    .map_err(|e| ApiError::bad_request(format!("invalid query parameter: {}", e.body_text())))
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(q.as_bytes()).into_owned().collect();
+    loop {
+        let encoded = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
+        let e = match serde_path_to_error::deserialize(de) {
+            Ok(v) => return Ok(v),
+            Err(e) => e,
+        };
+        let field = e.path().to_string();
+        let message = e.into_inner().to_string();
+        // Only the parameter that failed is rewritten, so a search text "16.0" stays as typed.
+        if let Some((_, value)) = pairs.iter_mut().find(|(k, v)| *k == field && whole_number(v).is_some()) {
+            *value = whole_number(value).unwrap_or_default();
+            continue;
+        }
+        if message.contains("too large") || message.contains("too small") {
+            return Err(
+                invoicepilot_app::AppError::field(&field, "out_of_range", format!("{field} is out of range")).into()
+            );
+        }
+        return Err(ApiError::bad_request(format!("invalid query parameter {field}: {message}")));
+    }
+}
+
+/// `16.0` → `16`: the integer a decimal spelling with only zeros after the point stands for.
+fn whole_number(v: &str) -> Option<String> {
+    let (int, frac) = v.split_once('.')?;
+    let digits = int.strip_prefix(['-', '+']).unwrap_or(int);
+    let ok = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && frac.bytes().all(|b| b == b'0');
+    ok.then(|| int.to_owned())
 }
 
 /// A path id; 404 (not 400) when it is not a number, since no such resource exists.
@@ -311,5 +339,23 @@ mod tests {
         assert!(is_out_of_range("invalid type: floating point `1e20`, expected i64"));
         assert!(!is_out_of_range("invalid type: floating point `1.5`, expected i64"));
         assert!(!is_out_of_range("invalid type: string \"1\", expected i64"));
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Query {
+        customer_id: Option<i64>,
+        q: Option<String>,
+    }
+
+    #[test]
+    fn query_integers_spelled_as_decimals_and_out_of_range() {
+        let v: Query = serde_urlencoded_from_str("customer_id=16.0&q=16.0").unwrap();
+        assert_eq!((v.customer_id, v.q.as_deref()), (Some(16), Some("16.0")), "a search text stays as typed");
+        let e = serde_urlencoded_from_str::<Query>("customer_id=16.5").unwrap_err();
+        assert_eq!(e.status(), StatusCode::BAD_REQUEST);
+        let e = serde_urlencoded_from_str::<Query>("customer_id=99999999999999999999").unwrap_err();
+        assert_eq!(e.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(whole_number("-3.00").as_deref(), Some("-3"));
+        assert_eq!(whole_number(".0"), None);
     }
 }
