@@ -306,36 +306,19 @@ fn serve_keeps_its_worker_after_queue_restart() {
     };
     let issue_one = |n: usize| {
         rt().block_on(async {
-            let c = reqwest::Client::new();
-            let auth = format!("Bearer {token}");
-            let customer: serde_json::Value = c
-                .post(format!("{base}/api/v1/customers"))
-                .header("authorization", &auth)
-                .json(&serde_json::json!({"name": format!("取引先{n}")}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let draft: serde_json::Value = c
-                .post(format!("{base}/api/v1/invoices"))
-                .header("authorization", &auth)
-                .json(&serde_json::json!({"customer_id": customer["id"], "issue_date": "2026-11-30", "lines": [
-                    {"description": "保守", "quantity": "1", "unit": "式", "unit_price": 10000, "tax_rate": "10"}]}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let r = c
-                .post(format!("{base}/api/v1/invoices/{}/issue", draft["id"]))
-                .header("authorization", &auth)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200);
+            let customer =
+                post_json(&base, "/api/v1/customers", &token, serde_json::json!({"name": format!("取引先{n}")}))
+                    .await
+                    .json::<serde_json::Value>()
+                    .await
+                    .unwrap();
+            let lines = serde_json::json!([
+                {"description": "保守", "quantity": "1", "unit": "式", "unit_price": 10000, "tax_rate": "10"}]);
+            let body = serde_json::json!({"customer_id": customer["id"], "issue_date": "2026-11-30", "lines": lines});
+            let draft =
+                post_json(&base, "/api/v1/invoices", &token, body).await.json::<serde_json::Value>().await.unwrap();
+            let path = format!("/api/v1/invoices/{}/issue", draft["id"]);
+            assert_eq!(post_json(&base, &path, &token, serde_json::Value::Null).await.status(), 200);
         })
     };
 
@@ -347,4 +330,11 @@ fn serve_keeps_its_worker_after_queue_restart() {
     std::thread::sleep(Duration::from_millis(3000));
     issue_one(2);
     assert!(queue_drains(&env), "no worker ran the job queued after the restart: {}", env.ok(&["queue", "status"]));
+}
+
+/// POSTs `body` (none when `null`) to `base` + `path` with the bearer `token`.
+async fn post_json(base: &str, path: &str, token: &str, body: serde_json::Value) -> reqwest::Response {
+    let rb = reqwest::Client::new().post(format!("{base}{path}")).bearer_auth(token);
+    let rb = if body.is_null() { rb } else { rb.json(&body) };
+    rb.send().await.unwrap()
 }
