@@ -183,6 +183,17 @@ impl Browser {
         panic!("expected to arrive at {path}, still at {}", self.url().await);
     }
 
+    /// Waits until the page's URL holds `needle` (a submitted GET form has arrived).
+    pub async fn wait_for_url(&self, needle: &str) {
+        for _ in 0..100 {
+            if self.url().await.contains(needle) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("expected a URL with {needle}, still at {}", self.url().await);
+    }
+
     /// Waits until `css` has text containing `needle` (live updates).
     pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
         let mut last = String::new();

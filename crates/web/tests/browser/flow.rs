@@ -133,6 +133,8 @@ async fn invoice_life_cycle_in_the_browser() {
     b.fill("input[name=total_min]", "25000").await;
     b.fill("input[name=total_max]", "26000").await;
     b.click("#search-button").await;
+    // The list before the search holds our invoice too: wait for the searched page itself.
+    b.wait_for_url("total_min=25000").await;
     let list = b.wait_for_text("#invoice-list", "I-2026-0001").await;
     assert!(!list.contains("I-2026-0002"), "{list}");
     b.screenshot("invoice-search").await;
